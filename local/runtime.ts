@@ -1,0 +1,67 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config, type LoadOptions } from '../src/config/index.js';
+import type { Logger } from '../src/log.js';
+import { runService } from '../src/roles.js';
+import type { RunningPart } from './part.js';
+
+export interface LocalRuntimeOptions extends LoadOptions {
+  logger: Logger;
+}
+
+export interface LocalRuntime {
+  config: Config;
+  dataDir: string;
+  parts: RunningPart[];
+  /** What `.pier/endpoints.json` holds: base URLs by part name, plus plain client settings. */
+  endpoints: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole system on one machine: first the stand-ins for AWS (they decide the URLs), then Pier's own
+ * roles configured to use them, then writes `endpoints.json` so scripts and tests can find everything.
+ * Everything runs in this one process so the embedded database has a single owner.
+ */
+export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { logger } = opts;
+  const base = await loadConfig(opts);
+  const dataDir = resolve(opts.cwd ?? process.cwd(), base.DATA_DIR);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  const parts: RunningPart[] = [];
+  const closeAll = async () => {
+    // Reverse order: roles stop before the stand-ins they talk to.
+    for (const part of parts.splice(0).reverse()) {
+      await part.close().catch((err: Error) => logger.error({ err, part: part.name }, 'failed to stop cleanly'));
+    }
+  };
+
+  try {
+    // --- stand-ins for AWS ------------------------------------------------------------------------------------
+    // (Each later stand-in adds its part here and the settings the roles need to reach it to `overrides`.)
+    const overrides: Record<string, string | undefined> = { ...opts.overrides };
+
+    // --- Pier's roles, configured against the stand-ins --------------------------------------------------------
+    const config = await loadConfig({ ...opts, overrides });
+    const service = await runService({ ...config, SERVICE_HOST: config.LOCAL_HOST }, logger.child({ part: 'service' }));
+    parts.push({ name: 'service', url: service.url as string, close: service.stop });
+
+    const endpoints: Record<string, string> = { region: config.AWS_REGION };
+    for (const part of parts) {
+      if (part.url) endpoints[part.name] = part.url;
+      Object.assign(endpoints, part.settings);
+    }
+    await writeJsonAtomic(join(dataDir, 'endpoints.json'), endpoints);
+    return { config, dataDir, parts, endpoints, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+  await rename(tmp, path);
+}
