@@ -1,0 +1,56 @@
+/**
+ * The route table: the single source for the CDK API stack (infra/) and the local gateway (local/gateway).
+ * Paths use API Gateway's syntax: `{param}` for one segment, `{proxy+}` for the rest of the path.
+ */
+
+/** The resource server whose scopes the API checks (Cognito writes them as `pier/orders.read`). */
+export const RESOURCE_SERVER_ID = 'pier';
+
+export const API_SCOPES = {
+  'orders.read': 'Read your profile, orders and notifications',
+  'orders.write': 'Place orders and change your webhook',
+} as const;
+
+export type ScopeName = keyof typeof API_SCOPES;
+export const scope = (name: ScopeName): string => `${RESOURCE_SERVER_ID}/${name}`;
+
+/** Lambda functions: the name is the key the CDK and the gateway use; `entry` exports `handler`. */
+export const FUNCTIONS = {
+  me: { entry: 'src/functions/me.ts', description: "The caller's profile with counts of their orders and notifications" },
+  notifications: { entry: 'src/functions/notifications.ts', description: "The caller's notifications, newest first" },
+} as const;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+
+export type RouteTarget = { kind: 'function'; name: FunctionName } | { kind: 'service' };
+
+export type RouteAuth = { type: 'none' } | { type: 'jwt'; scopes: readonly string[] };
+
+export interface Route {
+  method: HttpMethod;
+  path: string;
+  target: RouteTarget;
+  auth: RouteAuth;
+}
+
+const fn = (name: FunctionName): RouteTarget => ({ kind: 'function', name });
+const service: RouteTarget = { kind: 'service' };
+const none: RouteAuth = { type: 'none' };
+/** A valid token whose `scope` holds at least one of these (API Gateway's rule); no scopes: any valid token. */
+const jwt = (...scopes: ScopeName[]): RouteAuth => ({ type: 'jwt', scopes: scopes.map(scope) });
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/me', target: fn('me'), auth: jwt('orders.read') },
+  { method: 'GET', path: '/me/notifications', target: fn('notifications'), auth: jwt('orders.read') },
+  { method: 'PUT', path: '/me/webhook', target: service, auth: jwt('orders.write') },
+  { method: 'POST', path: '/orders', target: service, auth: jwt('orders.write') },
+  { method: 'GET', path: '/orders', target: service, auth: jwt('orders.read') },
+  { method: 'GET', path: '/orders/{id}', target: service, auth: jwt('orders.read') },
+  { method: 'GET', path: '/healthz', target: service, auth: none },
+  { method: 'GET', path: '/openapi.json', target: service, auth: none },
+];
+
+/** API Gateway's route key, e.g. `GET /orders/{id}`. */
+export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
