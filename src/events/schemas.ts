@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * Event schemas shared by the producer (the outbox writer) and the worker. Versioned: a change that is not
+ * backwards compatible gets a new `version` literal and both are accepted until old messages have drained.
+ */
+export const orderSnapshot = z.object({
+  id: z.uuid(),
+  item: z.string().min(1).max(200),
+  quantity: z.number().int().min(1).max(1000),
+  note: z.string().max(2000).nullable(),
+  status: z.string().min(1).max(40),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+
+export const orderPlacedV1 = z.object({
+  type: z.literal('order.placed'),
+  version: z.literal(1),
+  /** The event id: the idempotency key of the worker. */
+  id: z.uuid(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  userSub: z.string().min(1).max(128),
+  order: orderSnapshot,
+});
+
+export const orderEvent = z.discriminatedUnion('type', [orderPlacedV1]);
+
+export type OrderSnapshot = z.infer<typeof orderSnapshot>;
+export type OrderPlacedV1 = z.infer<typeof orderPlacedV1>;
+export type OrderEvent = z.infer<typeof orderEvent>;
+
+export type ParsedEvent = { ok: true; event: OrderEvent } | { ok: false; reason: string };
+
+/** Parses a queue message body. Never throws; the reason names fields, never their values. */
+export function parseOrderEvent(body: string | undefined): ParsedEvent {
+  if (!body) return { ok: false, reason: 'empty body' };
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  const parsed = orderEvent.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ') };
+  }
+  return { ok: true, event: parsed.data };
+}

@@ -1,0 +1,142 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { decodeCursor, encodeCursor, type Db, type Queryable } from '../db/index.js';
+import type { OrderPlacedV1 } from '../events/schemas.js';
+import { clampLimit, InvalidCursorError, type Page, type PageRequest } from '../notifications/repository.js';
+
+export interface OrderInput {
+  item: string;
+  quantity: number;
+  note?: string | undefined;
+}
+
+export interface Order {
+  id: string;
+  item: string;
+  quantity: number;
+  note: string | null;
+  status: string;
+  createdAt: string;
+}
+
+interface OrderRow {
+  id: string;
+  seq: string;
+  item: string;
+  quantity: number;
+  note: string | null;
+  status: string;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, seq::text AS seq, item, quantity, note, status, created_at';
+
+const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  item: r.item,
+  quantity: r.quantity,
+  note: r.note,
+  status: r.status,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor() {
+    super('this Idempotency-Key was already used with a different request body');
+  }
+}
+
+/** What an idempotent retry compares: the validated body, in a fixed key order. */
+export const requestHash = (input: OrderInput): string =>
+  createHash('sha256')
+    .update(JSON.stringify([input.item, input.quantity, input.note ?? null]))
+    .digest('hex');
+
+export interface PlaceOrderResult {
+  order: Order;
+  /** false when an earlier request with the same Idempotency-Key created it. */
+  created: boolean;
+}
+
+/**
+ * Writes the order and its `order.placed` outbox row in one transaction, so an order exists exactly when its event
+ * will be sent. With an idempotency key, the key is claimed first: a concurrent retry blocks on that row and then
+ * finds the first request's order.
+ */
+export async function placeOrder(db: Db, userSub: string, input: OrderInput, idempotencyKey?: string): Promise<PlaceOrderResult> {
+  const hash = requestHash(input);
+  return db.transaction(async (tx) => {
+    const orderId = randomUUID();
+    if (idempotencyKey !== undefined) {
+      const claimed = await tx.query(
+        `INSERT INTO idempotency_keys (user_sub, key, request_hash, order_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_sub, key) DO NOTHING`,
+        [userSub, idempotencyKey, hash, orderId],
+      );
+      if (claimed.rowCount === 0) {
+        const { rows } = await tx.query<{ request_hash: string; order_id: string }>(
+          'SELECT request_hash, order_id FROM idempotency_keys WHERE user_sub = $1 AND key = $2',
+          [userSub, idempotencyKey],
+        );
+        const prior = rows[0];
+        if (!prior) throw new Error('idempotency key vanished between insert and select');
+        if (prior.request_hash !== hash) throw new IdempotencyKeyReusedError();
+        const order = await getOrder(tx, userSub, prior.order_id);
+        if (!order) throw new Error('idempotency key points at a missing order');
+        return { order, created: false };
+      }
+    }
+    const { rows } = await tx.query<OrderRow>(
+      `INSERT INTO orders (id, user_sub, item, quantity, note) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [orderId, userSub, input.item, input.quantity, input.note ?? null],
+    );
+    const order = toOrder(rows[0] as OrderRow);
+    const event: OrderPlacedV1 = {
+      type: 'order.placed',
+      version: 1,
+      id: randomUUID(),
+      occurredAt: order.createdAt,
+      userSub,
+      order,
+    };
+    await tx.query('INSERT INTO outbox (event_id, event_type, user_sub, payload) VALUES ($1, $2, $3, $4)', [
+      event.id,
+      event.type,
+      userSub,
+      JSON.stringify(event),
+    ]);
+    return { order, created: true };
+  });
+}
+
+/** The user's order, or undefined when it does not exist or belongs to someone else. */
+export async function getOrder(db: Queryable, userSub: string, id: string): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1 AND user_sub = $2`, [id, userSub]);
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/** The user's orders, newest first. Throws InvalidCursorError for a cursor it did not issue. */
+export async function listOrders(db: Queryable, userSub: string, page: PageRequest = {}): Promise<Page<Order>> {
+  const limit = clampLimit(page.limit);
+  let after: string | undefined;
+  if (page.cursor !== undefined) {
+    after = decodeCursor(page.cursor);
+    if (after === undefined) throw new InvalidCursorError();
+  }
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${COLUMNS} FROM orders
+      WHERE user_sub = $1 AND ($2::bigint IS NULL OR seq < $2::bigint)
+      ORDER BY orders.seq DESC LIMIT $3`,
+    [userSub, after ?? null, limit + 1],
+  );
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  const items = shown.map(toOrder);
+  return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.seq) } : { items };
+}
+
+export async function countOrders(db: Queryable, userSub: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE user_sub = $1', [userSub]);
+  return rows[0]?.n ?? 0;
+}
