@@ -62,6 +62,8 @@ export const settings = {
   COGNITO_CLIENT_ID: setting({ schema: z.string().min(1), default: 'pier-web-local', doc: "The web page's app client id (public client, PKCE); tokens must be issued to it." }),
   COGNITO_DOMAIN: setting({ schema: url.optional(), doc: 'Hosted login base URL (the local identity endpoint, or the Cognito domain).' }),
   COGNITO_JWKS_URL: setting({ schema: url.optional(), doc: "Where the JWKS is fetched from. Unset: the pool's own https JWKS in AWS." }),
+  COGNITO_EXTRA_CLIENT_IDS: setting({ schema: list, default: '', doc: 'Comma-separated further app client ids whose tokens are accepted (besides COGNITO_CLIENT_ID).' }),
+  AUTH_TOKEN_CACHE_SIZE: setting({ schema: z.coerce.number().int().min(0), default: '0', doc: 'Verified tokens kept in memory (LRU, each until its `exp`); 0 turns the cache off.' }),
 
   // --- database ---------------------------------------------------------------------------------------------------
   DATABASE_URL: secret({ schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(), doc: 'PostgreSQL connection URL. Unset: embedded PGlite in DATA_DIR.' }),
