@@ -16,8 +16,10 @@ export function parseDotenv(text: string, source = '.env'): Record<string, strin
     const raw = lines[i] ?? '';
     if (/^\s*(#.*)?$/.test(raw)) continue;
     const match = LINE.exec(raw);
+    // Reported against the line the setting starts on: a quote left open swallows the lines after it.
+    const startLine = i + 1;
     const malformed = (why: string) =>
-      new ConfigError([{ code: 'CONFIG_DOTENV_MALFORMED', source, message: `${source} line ${i + 1}: ${why}` }]);
+      new ConfigError([{ code: 'CONFIG_DOTENV_MALFORMED', source, message: `${source} line ${startLine}: ${why}` }]);
     if (!match) throw malformed('expected KEY=value (keys are letters, digits and _, not starting with a digit)');
     const key = match[1] as string;
     let rest = match[2] as string;

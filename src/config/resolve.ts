@@ -34,7 +34,9 @@ export function resolveConfig(layers: readonly Layer[]): Config {
       }
       continue;
     }
-    out[key] = spec.secret && parsed.data !== undefined ? new Redacted(parsed.data) : parsed.data;
+    // Lists are frozen too: the object is shared by every part of the process and must not change under them.
+    const value = Array.isArray(parsed.data) ? Object.freeze(parsed.data) : parsed.data;
+    out[key] = spec.secret && value !== undefined ? new Redacted(value) : value;
   }
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze(out) as Config;

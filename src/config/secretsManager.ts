@@ -1,33 +1,60 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.js';
 import type { Layer } from './resolve.js';
+import { BOOTSTRAP_KEYS } from './schema.js';
 
 /** The port the loader reads Secrets Manager through; the adapter below is the real SDK client. */
 export interface SecretSource {
-  /** The secret's current string value; throws ConfigError (CONFIG_SECRET_NOT_FOUND / _UNAVAILABLE). */
+  /** The secret's current string value; throws ConfigError (CONFIG_SECRET_NOT_FOUND / _NOT_JSON / _UNAVAILABLE). */
   getSecretString(secretId: string): Promise<string>;
+  /** Releases the client's connections (a ConfigStore keeps one source for its whole life). */
+  close?(): void;
+}
+
+/**
+ * Credentials for a Secrets Manager client. Against AWS: the SDK's normal chain. Against a local endpoint with no
+ * keys in the environment: dummy keys, because the stand-in does not check signatures and the SDK would otherwise
+ * fail looking for credentials before it sends anything.
+ */
+export function localCredentials(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): Pick<SecretsManagerClientConfig, 'credentials'> {
+  const hasOwn = env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  return endpoint && !hasOwn ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
 }
 
 export function secretsManagerSource(opts: { region: string; endpoint?: string | undefined }): SecretSource {
-  const client = new SecretsManagerClient({ region: opts.region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
+  const client = new SecretsManagerClient({
+    region: opts.region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...localCredentials(opts.endpoint),
+  });
   return {
     async getSecretString(secretId) {
+      const source = `Secrets Manager secret ${secretId}`;
+      let out;
       try {
-        const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-        if (out.SecretString === undefined) throw new Error('binary secret');
-        return out.SecretString;
+        out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       } catch (err) {
-        const name = (err as Error).name;
-        if (name === 'ResourceNotFoundException') {
-          throw new ConfigError([{ code: 'CONFIG_SECRET_NOT_FOUND', source: `Secrets Manager secret ${secretId}`, message: `Secrets Manager secret ${secretId} does not exist (set by SECRETS_ID)` }]);
+        const e = err as Error;
+        if (e.name === 'ResourceNotFoundException') {
+          throw new ConfigError([{ code: 'CONFIG_SECRET_NOT_FOUND', source, message: `${source} does not exist (set by SECRETS_ID)` }]);
         }
-        throw new ConfigError([{ code: 'CONFIG_SECRET_UNAVAILABLE', source: `Secrets Manager secret ${secretId}`, message: `cannot read Secrets Manager secret ${secretId}: ${name}` }]);
+        // AWS's messages name the secret and the reason (access denied, marked for deletion), never its value.
+        throw new ConfigError([{ code: 'CONFIG_SECRET_UNAVAILABLE', source, message: `cannot read ${source}: ${e.name}: ${e.message}` }]);
       }
+      if (out.SecretString === undefined) {
+        throw new ConfigError([{ code: 'CONFIG_SECRET_NOT_JSON', source, message: `${source} holds binary data, not a JSON object of setting names to values` }]);
+      }
+      return out.SecretString;
     },
+    close: () => client.destroy(),
   };
 }
 
-/** Turns the secret's JSON object into a layer; strings, numbers and booleans are accepted as values. */
+/**
+ * Turns the secret's JSON object into a layer; strings, numbers and booleans are accepted as values. Bootstrap keys
+ * (SECRETS_ID, AWS_REGION, ...) are dropped: they decided how this secret was reached, so a different value inside
+ * it could only make the final config disagree with what was actually read.
+ */
 export async function secretsManagerLayer(source: SecretSource, secretId: string): Promise<Layer> {
   const name = `Secrets Manager secret ${secretId}`;
   const text = await source.getSecretString(secretId);
@@ -42,6 +69,7 @@ export async function secretsManagerLayer(source: SecretSource, secretId: string
   }
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
+    if ((BOOTSTRAP_KEYS as readonly string[]).includes(key)) continue;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
     else throw new ConfigError([{ code: 'CONFIG_SECRET_NOT_JSON', key, source: name, message: `${key} in ${name} must be a string, number or boolean` }]);
   }

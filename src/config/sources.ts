@@ -18,14 +18,15 @@ export async function dotenvLayer(path: string): Promise<Layer> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (isMissing(err)) return { name: path, values: {} };
-    throw unreadable('CONFIG_DOTENV_MALFORMED', path, err);
+    throw unreadable('CONFIG_DOTENV_UNREADABLE', path, err);
   }
   return { name: path, values: parseDotenv(text, path) };
 }
 
 /**
  * Docker secrets: one file per key, named as the key (Compose's `secrets:` mounts them under /run/secrets).
- * Only files named like a setting are read; trailing newlines (which editors add) are dropped.
+ * Only files named like a setting are read (own keys: a file called `constructor` is not a setting); one trailing
+ * newline (which editors add) is dropped.
  */
 export async function dockerSecretsLayer(dir: string): Promise<Layer> {
   const name = `Docker secrets in ${dir}`;
@@ -37,7 +38,7 @@ export async function dockerSecretsLayer(dir: string): Promise<Layer> {
     throw unreadable('CONFIG_SECRETS_DIR_UNREADABLE', dir, err);
   }
   const values: Record<string, string> = {};
-  for (const key of entries.filter((e) => e in settings)) {
+  for (const key of entries.filter((e) => Object.hasOwn(settings, e))) {
     const file = join(dir, key);
     try {
       if (!(await stat(file)).isFile()) continue;
@@ -49,7 +50,7 @@ export async function dockerSecretsLayer(dir: string): Promise<Layer> {
   return { name, values };
 }
 
-function unreadable(code: 'CONFIG_DOTENV_MALFORMED' | 'CONFIG_SECRETS_DIR_UNREADABLE', path: string, err: unknown, key?: string) {
+function unreadable(code: 'CONFIG_DOTENV_UNREADABLE' | 'CONFIG_SECRETS_DIR_UNREADABLE', path: string, err: unknown, key?: string) {
   const reason = (err as NodeJS.ErrnoException)?.code ?? 'unknown error';
   return new ConfigError([
     { code, source: path, ...(key ? { key } : {}), message: `cannot read ${key ? `${key} from ` : ''}${path} (${reason})` },

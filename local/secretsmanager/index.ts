@@ -1,0 +1,1 @@
+export { startSecretsManager, type SecretsManagerOptions } from './server.js';
