@@ -4,6 +4,7 @@ import { loadConfig, type Config, type LoadOptions } from '../src/config/index.j
 import type { Logger } from '../src/log.js';
 import { runService } from '../src/roles.js';
 import type { RunningPart } from './part.js';
+import { startSecretsManager } from './secretsmanager/index.js';
 
 export interface LocalRuntimeOptions extends LoadOptions {
   logger: Logger;
@@ -25,7 +26,8 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { logger } = opts;
-  const base = await loadConfig(opts);
+  // Plain settings (ports, data folder) first; a SECRETS_ID is read once its local endpoint is up (below).
+  const base = await loadConfig({ ...opts, skipSecretsManager: true });
   const dataDir = resolve(opts.cwd ?? process.cwd(), base.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
@@ -41,6 +43,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     // --- stand-ins for AWS ------------------------------------------------------------------------------------
     // (Each later stand-in adds its part here and the settings the roles need to reach it to `overrides`.)
     const overrides: Record<string, string | undefined> = { ...opts.overrides };
+
+    const secretsmanager = await startSecretsManager({
+      host: base.LOCAL_HOST,
+      port: base.SECRETSMANAGER_PORT,
+      dataDir,
+      region: base.AWS_REGION,
+      logger: logger.child({ part: 'secretsmanager' }),
+    });
+    parts.push(secretsmanager);
+    // With SECRETS_ID set, the roles read it from the stand-in, unless an endpoint was configured explicitly.
+    if (!base.SECRETSMANAGER_ENDPOINT) overrides.SECRETSMANAGER_ENDPOINT = secretsmanager.url;
 
     // --- Pier's roles, configured against the stand-ins --------------------------------------------------------
     const config = await loadConfig({ ...opts, overrides });
