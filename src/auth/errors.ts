@@ -87,8 +87,9 @@ export function toAuthError(err: unknown, token?: string): AuthError {
   }
   for (const [cls, code] of BY_CLASS) {
     if (err instanceof cls) {
-      // `alg: none` tokens usually carry no `kid`; the algorithm is the more telling reason.
-      if (code === 'TOKEN_KID_UNKNOWN' && token !== undefined && headerAlg(token) !== 'RS256') {
+      // `alg: none` tokens usually carry no `kid` and an empty signature: when the header names another
+      // algorithm, that is the more telling reason.
+      if ((code === 'TOKEN_KID_UNKNOWN' || code === 'TOKEN_MALFORMED') && token !== undefined && isOtherAlg(headerAlg(token))) {
         return authError('TOKEN_ALGORITHM_UNSUPPORTED', err);
       }
       return authError(code, err);
@@ -96,6 +97,8 @@ export function toAuthError(err: unknown, token?: string): AuthError {
   }
   return authError('TOKEN_MALFORMED', err);
 }
+
+const isOtherAlg = (alg: unknown): boolean => typeof alg === 'string' && alg !== 'RS256';
 
 /** Best-effort read of the unverified header's `alg` (error path only). */
 function headerAlg(token: string): unknown {

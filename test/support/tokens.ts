@@ -78,13 +78,19 @@ export interface TestIssuer {
   readonly publicKeyPem: string;
   accessToken(opts?: AccessTokenOptions): string;
   idToken(opts?: IdTokenOptions): string;
-  /** Signs any header and payload with the current key (RSA-SHA256, whatever `header.alg` says). */
-  sign(header: Claims, payload: Claims): string;
+  /**
+   * Signs any header and payload with the current key (RSA-SHA256, whatever `header.alg` says). A string payload
+   * is used as the raw JSON text (for payloads that are not objects).
+   */
+  sign(header: Claims, payload: Claims | string): string;
   /** Adds a new key pair and signs new tokens with it; the JWKS (and any `jwksServer`) then lists both. */
   rotate(): Promise<string>;
   /** A real HTTP server on 127.0.0.1, port 0, serving the JWKS. Close it when done. */
   jwksServer(): Promise<JwksServer>;
-  /** A src/auth verifier for this pool and client with the current JWKS preloaded. */
+  /**
+   * A src/auth verifier for this pool and client with the current JWKS preloaded (a snapshot: later rotations are
+   * not seen; use `jwksServer()` for those). Options override, e.g. `{ cache: { maxEntries: 100 } }`.
+   */
   verifier(opts?: Partial<TokenVerifierOptions>): CognitoTokenVerifier;
 }
 
@@ -131,8 +137,9 @@ export async function createTestIssuer(opts: TestIssuerOptions = {}): Promise<Te
   const current = () => keys[keys.length - 1] as SigningKey;
   const jwks = (): Jwks => ({ keys: keys.map((k) => ({ ...k.jwk })) });
 
-  const signWith = (key: SigningKey, header: Claims, payload: Claims): string => {
-    const input = `${b64url(header)}.${b64url(payload)}`;
+  const signWith = (key: SigningKey, header: Claims, payload: Claims | string): string => {
+    const body = typeof payload === 'string' ? Buffer.from(payload).toString('base64url') : b64url(payload);
+    const input = `${b64url(header)}.${body}`;
     return `${input}.${sign('RSA-SHA256', Buffer.from(input), key.privateKey).toString('base64url')}`;
   };
 
@@ -224,7 +231,13 @@ export async function createTestIssuer(opts: TestIssuerOptions = {}): Promise<Te
           }),
       };
     },
-    verifier: (o = {}) => createTokenVerifier({ userPoolId, clientId, jwks: jwks(), ...o }),
+    verifier: (o = {}) => {
+      const snapshot = jwks();
+      // A data: URL holds the same JWKS, so a refetch on an unknown kid never leaves the machine (use
+      // jwksServer() to see rotations).
+      const jwksUrl = `data:application/json;base64,${Buffer.from(JSON.stringify(snapshot)).toString('base64')}`;
+      return createTokenVerifier({ userPoolId, clientId, jwks: snapshot, jwksUrl, ...o });
+    },
   };
   return issuer;
 }
