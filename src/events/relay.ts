@@ -1,0 +1,154 @@
+import type { Db } from '../db/index.js';
+import type { Logger } from '../log.js';
+import type { OutboundMessage, Publisher } from './publisher.js';
+
+export interface OutboxRelayOptions {
+  db: Db;
+  publisher: Publisher;
+  logger: Logger;
+  /** Rows per SendMessageBatch: at most 10 (SQS's limit). */
+  batchSize?: number;
+  /** Batches in flight at once in this process. Default 2. */
+  concurrency?: number;
+  /** How often an idle relay looks for rows nobody woke it for (other replicas' orders). Default 250 ms. */
+  idleMs?: number;
+  /** Backoff while the queue is unreachable: doubles from `initialMs` up to `maxMs`. Default 200 ms .. 5 s. */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** How long a claim stays exclusive; a relay that dies mid-send loses it after this. Default 30 s. */
+  leaseSeconds?: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Look for rows now (an order just committed). */
+  wake(): void;
+  /** Claims, sends and marks one batch; resolves to the number sent. Rejects when the queue is unreachable. */
+  runOnce(): Promise<number>;
+  /** Stops claiming, lets every batch in flight finish (sent and marked), then resolves. */
+  stop(): Promise<void>;
+}
+
+interface ClaimedRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  payload: string;
+}
+
+/**
+ * Sends outbox rows to the order-events queue. Safe with several service replicas at once: each claims its rows
+ * (`FOR UPDATE SKIP LOCKED` plus a lease), so a row is sent by one relay unless that relay dies mid-send; past that,
+ * duplicates are only SQS's own at-least-once, which the worker absorbs by event id.
+ */
+export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const batchSize = Math.min(10, Math.max(1, opts.batchSize ?? 10));
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  const idleMs = opts.idleMs ?? 250;
+  const initialMs = opts.backoff?.initialMs ?? 200;
+  const maxMs = opts.backoff?.maxMs ?? 5000;
+  const lease = opts.leaseSeconds ?? 30;
+  const { db, publisher, logger } = opts;
+
+  let stopping = false;
+  let loops: Promise<void>[] = [];
+  let failures = 0;
+  let woken = false;
+  // Idle waits end on wake() or stop(); backoff waits only on stop(), so orders arriving while the queue is down
+  // do not turn the backoff into a hammering.
+  const idleWaiters = new Set<() => void>();
+  const backoffWaiters = new Set<() => void>();
+  const release = (set: Set<() => void>) => {
+    for (const w of [...set]) w();
+  };
+  const pause = (ms: number, set: Set<() => void>) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  const wake = () => {
+    woken = true;
+    release(idleWaiters);
+  };
+
+  async function runOnce(): Promise<number> {
+    const { rows } = await db.query<ClaimedRow>(
+      `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+        WHERE id IN (SELECT id FROM outbox
+                      WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                      ORDER BY id LIMIT $1
+                      FOR UPDATE SKIP LOCKED)
+        RETURNING id::text AS id, event_id, event_type, payload::text AS payload`,
+      [batchSize, lease],
+    );
+    if (rows.length === 0) return 0;
+    const messages: OutboundMessage[] = rows.map((r) => ({ id: r.id, body: r.payload, attributes: { 'event-type': r.event_type } }));
+    const ids = rows.map((r) => r.id);
+    let result;
+    try {
+      result = await publisher.publishBatch(messages);
+    } catch (err) {
+      // Unreachable: give the rows back at once so this or another relay retries them after its backoff.
+      await db
+        .query('UPDATE outbox SET claimed_until = NULL, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, errorSummary(err)])
+        .catch(() => {});
+      throw err;
+    }
+    if (result.sent.length) {
+      await db.query('UPDATE outbox SET sent_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($1::bigint[])', [result.sent]);
+    }
+    for (const f of result.failed) {
+      // Refused entries keep their lease as a retry delay; they stay visible in the table with the reason.
+      logger.warn({ outboxId: f.id, reason: f.reason }, 'the queue refused an outbox message');
+      await db.query("UPDATE outbox SET last_error = $2, claimed_until = now() + interval '5 seconds' WHERE id = $1::bigint", [f.id, f.reason]);
+    }
+    return result.sent.length;
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      let sent: number;
+      woken = false;
+      try {
+        sent = await runOnce();
+        if (failures > 0) logger.info({ failures }, 'outbox relay reaches the queue again; catching up');
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const delay = Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 20));
+        // Full jitter keeps replicas from retrying in step.
+        const wait = Math.round(delay / 2 + (Math.random() * delay) / 2);
+        if (failures === 1 || failures % 10 === 0) logger.warn({ err: errorSummary(err), failures, retryInMs: wait }, 'outbox relay cannot send; backing off');
+        await pause(wait, backoffWaiters);
+        continue;
+      }
+      if (sent < batchSize && !stopping && !woken) await pause(idleMs, idleWaiters);
+    }
+  }
+
+  return {
+    start() {
+      if (loops.length) return;
+      stopping = false;
+      loops = Array.from({ length: concurrency }, () => loop());
+    },
+    wake,
+    runOnce,
+    async stop() {
+      stopping = true;
+      release(idleWaiters);
+      release(backoffWaiters);
+      await Promise.all(loops);
+      loops = [];
+    },
+  };
+}
+
+function errorSummary(err: unknown): string {
+  const e = err as { name?: string; code?: string; message?: string };
+  return `${e?.name ?? 'Error'}${e?.code ? ` ${e.code}` : ''}: ${e?.message ?? String(err)}`.slice(0, 300);
+}
