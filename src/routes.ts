@@ -54,3 +54,32 @@ export const ROUTES: readonly Route[] = [
 
 /** API Gateway's route key, e.g. `GET /orders/{id}`. */
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+/**
+ * How the HTTP API answers browsers: the CDK API stack's `corsPreflight` and the local gateway both read this.
+ * Allowed origins are configuration (CORS_ALLOWED_ORIGINS; the local gateway adds its own origin).
+ */
+export const CORS_POLICY = {
+  allowMethods: [...new Set(ROUTES.map((r) => r.method))].filter((m) => m !== 'ANY').sort(),
+  allowHeaders: ['authorization', 'content-type'],
+  exposeHeaders: ['apigw-requestid'],
+  maxAgeSeconds: 600,
+  allowCredentials: false,
+} as const;
+
+/**
+ * How each FUNCTIONS entry is bundled for Lambda: `scripts/bundle-functions.ts` (dist/functions/<name>/index.mjs)
+ * and the CDK's NodejsFunction (format ESM, minify, sourceMap, target, banner, externalModules) use the same values,
+ * so the bundle tested locally is the one that ships.
+ */
+export const FUNCTION_BUNDLE = {
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  // CommonJS dependencies (pg, pino) call require(); an ESM bundle needs one made for it.
+  banner: "import { createRequire as __pierCreateRequire } from 'node:module'; const require = __pierCreateRequire(import.meta.url);",
+  // The Lambda Node.js 22 runtime ships AWS SDK v3; pg-native is pg's optional native binding, never used.
+  external: ['@aws-sdk/*', 'pg-native'],
+} as const;

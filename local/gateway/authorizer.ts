@@ -1,0 +1,77 @@
+import { bearerToken } from '../../src/auth/bearer.js';
+import { AuthError, type AuthErrorCode, type TokenVerifier } from '../../src/auth/types.js';
+import type { RouteAuth } from '../../src/routes.js';
+import { claimsForEvent, decodeVerifiedPayload } from './claims.js';
+
+export type AuthorizerDecision =
+  | { allow: true; claims: Record<string, string>; scopes: string[] | null }
+  | { allow: false; statusCode: 401 | 403; message: 'Unauthorized' | 'Forbidden'; wwwAuthenticate: string; code: AuthErrorCode };
+
+/** What API Gateway writes in `error_description` (from its troubleshooting page); ours where it publishes none. */
+const DESCRIPTIONS: Partial<Record<AuthErrorCode, string>> = {
+  TOKEN_EXPIRED: 'the token has expired',
+  TOKEN_AUDIENCE_INVALID: 'the token does not have a valid audience',
+  TOKEN_ISSUER_INVALID: 'the token does not have a valid issuer',
+  TOKEN_SIGNATURE_INVALID: 'the token signature is invalid',
+  TOKEN_NOT_YET_VALID: 'the token is not valid yet',
+  TOKEN_KID_UNKNOWN: 'the token signing key is unknown',
+  JWKS_UNAVAILABLE: 'unable to fetch the signing keys',
+};
+
+const quote = (s: string) => s.replace(/["\\]/g, '');
+
+/**
+ * The HTTP API JWT authorizer: token from `Authorization` (a `Bearer ` prefix is optional, as AWS accepts), issuer,
+ * audience (`aud`, or `client_id` when there is no `aud`), expiry and signature checked by the `TokenVerifier`; then,
+ * if the route names scopes, the token's `scope` claim must hold at least one of them. A refused request never
+ * reaches the integration.
+ */
+export function createJwtAuthorizer(verifier: TokenVerifier) {
+  // Claims rendered for the event, per verified token: the verifier's own cache decides validity (and honours
+  // `exp`), this only saves re-rendering. Bounded; oldest dropped first.
+  const rendered = new Map<string, { claims: Record<string, string>; scopes: string[] }>();
+  const MAX_RENDERED = 1000;
+
+  return async function authorize(authorization: string | undefined, auth: RouteAuth): Promise<AuthorizerDecision> {
+    if (auth.type === 'none') return { allow: true, claims: {}, scopes: null };
+    const token = bearerToken(authorization);
+    if (token === undefined) {
+      return { allow: false, statusCode: 401, message: 'Unauthorized', wwwAuthenticate: 'Bearer', code: 'TOKEN_MISSING' };
+    }
+    try {
+      await verifier.verify(token, { tokenUse: 'any' });
+    } catch (err) {
+      const code: AuthErrorCode = err instanceof AuthError ? err.code : 'TOKEN_MALFORMED';
+      const description = DESCRIPTIONS[code] ?? 'the token is invalid';
+      return {
+        allow: false,
+        statusCode: 401,
+        message: 'Unauthorized',
+        wwwAuthenticate: `Bearer scope="" error="invalid_token" error_description="${description}"`,
+        code,
+      };
+    }
+    let entry = rendered.get(token);
+    if (!entry) {
+      const payload = decodeVerifiedPayload(token);
+      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+      entry = { claims: claimsForEvent(payload), scopes };
+      if (rendered.size >= MAX_RENDERED) rendered.delete(rendered.keys().next().value as string);
+      rendered.set(token, entry);
+    }
+    if (auth.scopes.length === 0) return { allow: true, claims: entry.claims, scopes: null };
+    if (!auth.scopes.some((s) => entry.scopes.includes(s))) {
+      const wanted = auth.scopes.map(quote).join(' ');
+      return {
+        allow: false,
+        statusCode: 403,
+        message: 'Forbidden',
+        wwwAuthenticate: `Bearer scope="${wanted}" error="insufficient_scope" error_description="expected scopes: [${wanted}]"`,
+        code: 'TOKEN_SCOPE_MISSING',
+      };
+    }
+    return { allow: true, claims: entry.claims, scopes: [...entry.scopes] };
+  };
+}
+
+export type JwtAuthorizer = ReturnType<typeof createJwtAuthorizer>;

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TokenVerifier } from '../../src/auth/types.js';
+import type { Logger } from '../../src/log.js';
+import { CORS_POLICY, ROUTES, routeKey, type HttpMethod, type RouteAuth } from '../../src/routes.js';
+import { createJwtAuthorizer, type AuthorizerDecision } from './authorizer.js';
+import { createCors, type CorsPolicy } from './cors.js';
+import { buildEventV2 } from './event.js';
+import { invokeHandler, lambdaContext, LambdaTimeoutError, type GatewayHandler } from './lambda.js';
+import { createServiceProxy, IntegrationError } from './proxy.js';
+import { mapResultV2 } from './result.js';
+import { DEFAULT_WEB_DIR, hasBuiltPage, isPagePath, PLACEHOLDER_PAGE } from './web.js';
+
+/** A route as the gateway reads it: `src/routes.ts`'s `Route`, with any function name (tests add their own). */
+export interface GatewayRoute {
+  method: HttpMethod;
+  path: string;
+  target: { kind: 'function'; name: string } | { kind: 'service' };
+  auth: RouteAuth;
+}
+
+export interface GatewayOptions {
+  logger: Logger;
+  verifier: TokenVerifier;
+  /** Handlers by function name (FUNCTIONS' keys), invoked in this process. */
+  functions: Readonly<Record<string, GatewayHandler>>;
+  /** Base URL of the service for `service` routes. Unset: those routes answer 503. */
+  serviceUrl?: string;
+  routes?: readonly GatewayRoute[];
+  host?: string;
+  port?: number;
+  bodyLimitBytes: number;
+  lambdaTimeoutMs: number;
+  integrationTimeoutMs: number;
+  /** Origins besides the gateway's own. */
+  corsAllowedOrigins?: readonly string[];
+  cors?: CorsPolicy;
+  /** The built web page; `false`: none (API only). Default web/dist. */
+  webDir?: string | false;
+  region?: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
+const message = (m: string) => ({ message: m });
+/** API Gateway's request ids look like `Mc7UVioPPHcEKPA=`. */
+const apigwRequestId = () => randomBytes(11).toString('base64');
+
+/** `/orders/{id}` -> `/orders/:id`, `/files/{proxy+}` -> `/files/*` (the greedy parameter is Fastify's `*`). */
+function fastifyPath(path: string): { url: string; greedy?: string } {
+  let greedy: string | undefined;
+  const url = path.replace(/\{([^}]+?)(\+?)\}/g, (_, name: string, plus: string) => {
+    if (plus) {
+      greedy = name;
+      return '*';
+    }
+    return `:${name}`;
+  });
+  return greedy ? { url, greedy } : { url };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    authz: AuthorizerDecision | null;
+    /** A preflight: its CORS headers are already set. */
+    preflight: boolean;
+  }
+  interface FastifyContextConfig {
+    routeKey?: string;
+  }
+}
+
+/**
+ * The local API gateway: an HTTP API built from the route table, with the JWT authorizer, Lambda proxy
+ * integrations (payload format 2.0, handlers in this process), HTTP integrations to the service, CORS, and the
+ * web page at `/`. See docs/gateway.md.
+ */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const routes = opts.routes ?? ROUTES;
+  const region = opts.region ?? 'us-east-1';
+  const log = opts.logger;
+  const authorize = createJwtAuthorizer(opts.verifier);
+  const proxy = opts.serviceUrl ? createServiceProxy({ baseUrl: opts.serviceUrl, timeoutMs: opts.integrationTimeoutMs }) : undefined;
+  const origins = new Set(opts.corsAllowedOrigins ?? []);
+  const cors = createCors(opts.cors ?? CORS_POLICY, () => origins);
+  const apiPrefixes = new Set(routes.map((r) => r.path.split('/')[1] ?? ''));
+  const webDir = opts.webDir === false ? undefined : (opts.webDir ?? DEFAULT_WEB_DIR);
+  const page = webDir !== undefined && hasBuiltPage(webDir) ? webDir : undefined;
+
+  for (const r of routes) {
+    if (r.target.kind === 'function' && !opts.functions[r.target.name]) {
+      throw new Error(`gateway: no handler for function "${r.target.name}" (route ${routeKey(r)})`);
+    }
+  }
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per request from onResponse instead (no headers, so no token, in it).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimitBytes,
+    exposeHeadRoutes: false,
+    genReqId: apigwRequestId,
+    routerOptions: { maxParamLength: 2048 },
+  });
+  app.decorateRequest('authz', null);
+  app.decorateRequest('preflight', false);
+  // Bodies reach integrations as the exact bytes sent, whatever their type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('apigw-requestid', req.id);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !req.preflight) {
+      // With CORS configured, API Gateway answers for CORS: the integration's own headers are dropped.
+      for (const name of Object.keys(reply.getHeaders())) if (name.startsWith('access-control-')) reply.removeHeader(name);
+      reply.headers(cors.response(origin));
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    log.info(
+      { requestId: req.id, method: req.method, route: req.routeOptions.config?.routeKey, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'gateway request',
+    );
+  });
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err.statusCode === 413) return reply.code(413).send(message('Request Entity Too Large'));
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return reply.code(400).send(message('Bad Request'));
+    req.log.error({ err, requestId: req.id }, 'gateway failure');
+    return reply.code(500).send(message('Internal Server Error'));
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    if ((req.method === 'GET' || req.method === 'HEAD') && isPagePath(path, apiPrefixes)) {
+      if (page) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      return reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE);
+    }
+    return reply.code(404).send(message('Not Found'));
+  });
+
+  if (page) await app.register(fastifyStatic, { root: page, wildcard: true, index: 'index.html' });
+  else app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE));
+
+  // Preflight: answered here, before any route's authorizer, as an HTTP API with CORS configured does.
+  app.options('*', async (req, reply) => {
+    if (req.headers.origin === undefined || req.headers['access-control-request-method'] === undefined) {
+      return reply.code(404).send(message('Not Found'));
+    }
+    req.preflight = true;
+    return reply.code(204).headers(cors.preflight(req.headers.origin)).send();
+  });
+
+  const deny = (reply: FastifyReply, d: Extract<AuthorizerDecision, { allow: false }>) =>
+    reply.code(d.statusCode).header('www-authenticate', d.wwwAuthenticate).send(message(d.message));
+
+  for (const route of routes) {
+    const key = routeKey(route);
+    const { url, greedy } = fastifyPath(route.path);
+    const params = (req: FastifyRequest): Record<string, string> | undefined => {
+      const p = { ...(req.params as Record<string, string>) };
+      if (greedy !== undefined && '*' in p) {
+        p[greedy] = p['*']!;
+        delete p['*'];
+      }
+      return Object.keys(p).length ? p : undefined;
+    };
+    const target = route.target;
+    const handler =
+      target.kind === 'function'
+        ? async (req: FastifyRequest, reply: FastifyReply) => {
+            const fn = opts.functions[target.name]!;
+            const event = buildEventV2({
+              method: req.method,
+              url: req.url,
+              rawHeaders: req.raw.rawHeaders,
+              body: req.body as Buffer | undefined,
+              routeKey: key,
+              pathParameters: params(req),
+              sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+              httpVersion: req.raw.httpVersion,
+              requestId: req.id,
+              ...(req.authz?.allow && route.auth.type === 'jwt' ? { jwt: { claims: req.authz.claims, scopes: req.authz.scopes } } : {}),
+            });
+            const context = lambdaContext(`pier-${target.name}`, opts.lambdaTimeoutMs, region);
+            let mapped;
+            try {
+              mapped = mapResultV2(await invokeHandler(fn, event, context, opts.lambdaTimeoutMs));
+            } catch (err) {
+              const timedOut = err instanceof LambdaTimeoutError;
+              req.log.error({ err, requestId: req.id, function: target.name, timedOut }, timedOut ? 'lambda timed out' : 'lambda failed');
+              return reply.code(500).send(message('Internal Server Error'));
+            }
+            reply.code(mapped.statusCode).headers(mapped.headers);
+            return mapped.body.length ? reply.send(mapped.body) : reply.send();
+          }
+        : async (req: FastifyRequest, reply: FastifyReply) => {
+            if (!proxy) return reply.code(503).send(message('Service Unavailable'));
+            try {
+              const res = await proxy.forward({
+                method: req.method,
+                url: req.url,
+                headers: req.headers,
+                body: req.body as Buffer | undefined,
+                sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+                requestId: req.id,
+                proto: 'http',
+                port: String(req.socket.localPort ?? ''),
+              });
+              reply.code(res.statusCode).headers(res.headers);
+              return res.body.length ? reply.send(res.body) : reply.send();
+            } catch (err) {
+              const timeout = err instanceof IntegrationError && err.code === 'INTEGRATION_TIMEOUT';
+              req.log.error({ err, requestId: req.id }, timeout ? 'service timed out' : 'service unreachable');
+              return timeout ? reply.code(504).send(message('Gateway Timeout')) : reply.code(503).send(message('Service Unavailable'));
+            }
+          };
+    app.route({
+      method: route.method === 'ANY' ? ALL_METHODS.filter((m) => m !== 'OPTIONS') : route.method,
+      url,
+      config: { routeKey: key },
+      // The authorizer runs before the body is read: a refused request costs no upload and reaches no backend.
+      onRequest: async (req, reply) => {
+        if (route.auth.type === 'none') return;
+        const decision = await authorize(req.headers.authorization, route.auth);
+        if (!decision.allow) {
+          req.log.info({ requestId: req.id, route: key, code: decision.code }, 'authorizer refused');
+          return deny(reply, decision);
+        }
+        req.authz = decision;
+      },
+      handler,
+    });
+  }
+
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  origins.add(url);
+  if (host === '127.0.0.1' || host === '0.0.0.0') origins.add(`http://localhost:${port}`);
+  return {
+    url,
+    app,
+    async close() {
+      await app.close();
+      proxy?.close();
+    },
+  };
+}
