@@ -1,0 +1,2 @@
+export { startIdentity, type IdentityOptions, type IdentityPart } from './server.js';
+export type { AppClient, CodeDelivery } from './pool.js';

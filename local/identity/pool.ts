@@ -1,0 +1,530 @@
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { JwtExpiredError } from 'aws-jwt-verify/error';
+import type { Logger } from '../../src/log.js';
+import { CognitoError, OAuthError, incorrectCredentials } from './errors.js';
+import { signJwt, type SigningKey } from './keys.js';
+import { checkPasswordPolicy, generateCode, hashPassword, verifyPassword } from './password.js';
+import type { CodeRecord, IdentityState, RefreshRecord, StateFile, UserRecord } from './store.js';
+
+/** An app client as Cognito registers it: a public client has no secret (and must use PKCE at the hosted login). */
+export interface AppClient {
+  clientId: string;
+  /** Set for a confidential client: then the token endpoint and the API require it (Basic auth, body, SECRET_HASH). */
+  secret?: string;
+  /** The only URLs /oauth2/authorize redirects to (exact match, as Cognito compares them). */
+  callbackUrls: string[];
+  /** The only URLs /logout redirects to. */
+  logoutUrls: string[];
+  /** OAuth scopes this client may ask for; default: openid email profile, the API's scopes and the admin scope. */
+  allowedScopes?: string[];
+}
+
+/** What Cognito would e-mail: handed to `onCode` and written to the log, since nothing is mailed locally. */
+export interface CodeDelivery {
+  kind: 'signup' | 'forgot';
+  email: string;
+  username: string;
+  code: string;
+}
+
+export interface Tokens {
+  idToken?: string;
+  accessToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+}
+
+export interface PoolOptions {
+  userPoolId: string;
+  clients: AppClient[];
+  key: SigningKey;
+  file: StateFile;
+  logger: Logger;
+  onCode?: (delivery: CodeDelivery) => void;
+  /** ID and access token lifetime; Cognito's default is one hour. */
+  tokenTtlSeconds: number;
+  refreshTtlSeconds: number;
+  /** Consecutive wrong passwords before sign-in is refused with "Password attempts exceeded". */
+  maxFailedAttempts: number;
+  lockoutSeconds: number;
+}
+
+interface AuthCode {
+  clientId: string;
+  redirectUri: string;
+  sub: string;
+  scope: string[];
+  codeChallenge?: string;
+  nonce?: string;
+  authTime: number;
+  expiresAt: number;
+}
+
+interface Session {
+  sub: string;
+  authTime: number;
+  expiresAt: number;
+}
+
+export const ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
+const SIGNUP_CODE_TTL_MS = 24 * 3600_000;
+const FORGOT_CODE_TTL_MS = 3600_000;
+const AUTH_CODE_TTL_MS = 5 * 60_000;
+const SESSION_TTL_MS = 3600_000;
+const MAX_CODE_ATTEMPTS = 5;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The user pool: users, codes, sign-in with lock-out, and Cognito-shaped tokens. The HTTP layers (user-pool API,
+ * OAuth endpoints, hosted pages) all go through here, so a rule (disabled users, password policy) holds everywhere.
+ */
+export class UserPool {
+  readonly issuer: string;
+  readonly region: string;
+  private readonly clients = new Map<string, AppClient>();
+  private readonly authCodes = new Map<string, AuthCode>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly verifier;
+  // Compared against when the user does not exist, so a wrong e-mail costs the same time as a wrong password.
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.region = opts.userPoolId.split('_')[0] as string;
+    this.issuer = `https://cognito-idp.${this.region}.amazonaws.com/${opts.userPoolId}`;
+    for (const c of opts.clients) this.setClient(c);
+    // The same verifier Pier uses in production checks tokens presented back to the pool (GetUser, userInfo).
+    this.verifier = CognitoJwtVerifier.create({ userPoolId: opts.userPoolId, tokenUse: 'access', clientId: null });
+    this.verifier.cacheJwks({ keys: [opts.key.publicJwk] });
+  }
+
+  get userPoolId(): string {
+    return this.opts.userPoolId;
+  }
+  get jwks() {
+    return { keys: [this.opts.key.publicJwk] };
+  }
+  private get state(): IdentityState {
+    return this.opts.file.state;
+  }
+  private save(): Promise<void> {
+    return this.opts.file.save();
+  }
+
+  setClient(client: AppClient): void {
+    this.clients.set(client.clientId, { ...client, callbackUrls: [...client.callbackUrls], logoutUrls: [...client.logoutUrls] });
+  }
+
+  findClient(clientId: string | undefined): AppClient | undefined {
+    return clientId === undefined ? undefined : this.clients.get(clientId);
+  }
+
+  requireClient(clientId: string): AppClient {
+    const client = this.clients.get(clientId);
+    if (!client) throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+    return client;
+  }
+
+  requirePool(userPoolId: string): void {
+    if (userPoolId !== this.opts.userPoolId) throw new CognitoError('ResourceNotFoundException', `User pool ${userPoolId} does not exist.`);
+  }
+
+  allowedScopes(client: AppClient): string[] {
+    return client.allowedScopes ?? ['openid', 'email', 'profile', 'pier/orders.read', 'pier/orders.write', ADMIN_SCOPE];
+  }
+
+  /** For a confidential client, the API calls carry HMAC-SHA256(secret, username + clientId), as in Cognito. */
+  checkSecretHash(client: AppClient, username: string, secretHash: string | undefined): void {
+    if (!client.secret) return;
+    if (!secretHash) throw new CognitoError('NotAuthorizedException', `Client ${client.clientId} is configured for secret but secret was not received`);
+    const expected = createHmac('sha256', client.secret).update(username + client.clientId).digest();
+    const given = Buffer.from(secretHash, 'base64');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CognitoError('NotAuthorizedException', `Unable to verify secret hash for client ${client.clientId}`);
+  }
+
+  checkClientSecret(client: AppClient, secret: string | undefined): boolean {
+    if (!client.secret) return secret === undefined || secret === '';
+    if (secret === undefined) return false;
+    const a = Buffer.from(sha256(secret));
+    const b = Buffer.from(sha256(client.secret));
+    return timingSafeEqual(a, b);
+  }
+
+  // --- users ---------------------------------------------------------------------------------------------------
+
+  /** By e-mail (the sign-in name, case-insensitive) or by username/sub. */
+  findUser(name: string | undefined): UserRecord | undefined {
+    if (!name) return undefined;
+    const lower = name.trim().toLowerCase();
+    return this.state.users[name] ?? Object.values(this.state.users).find((u) => u.email === lower);
+  }
+
+  requireUser(name: string | undefined): UserRecord {
+    const user = this.findUser(name);
+    if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    return user;
+  }
+
+  listUsers(): UserRecord[] {
+    return Object.values(this.state.users).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  private validateEmail(email: string | undefined): string {
+    if (!email || !EMAIL.test(email.trim())) throw new CognitoError('InvalidParameterException', 'Username should be an email.');
+    return email.trim().toLowerCase();
+  }
+
+  async createUser(input: { email: string; password?: string; status: UserRecord['status']; emailVerified: boolean; attributes?: Record<string, string> }): Promise<UserRecord> {
+    const email = this.validateEmail(input.email);
+    if (this.findUser(email)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
+    if (input.password !== undefined) checkPasswordPolicy(input.password);
+    const sub = randomUUID();
+    const now = Date.now();
+    const user: UserRecord = {
+      sub,
+      username: sub,
+      email,
+      emailVerified: input.emailVerified,
+      attributes: { ...input.attributes },
+      // No password yet (AdminCreateUser without one): an unguessable hash nobody can match.
+      passwordHash: await hashPassword(input.password ?? randomBytes(32).toString('base64')),
+      status: input.status,
+      enabled: true,
+      groups: [],
+      createdAt: now,
+      updatedAt: now,
+      failedAttempts: 0,
+      lockedUntil: 0,
+      codes: {},
+    };
+    this.state.users[sub] = user;
+    await this.save();
+    return user;
+  }
+
+  async signUp(clientId: string, email: string, password: string, attributes: Record<string, string>, secretHash?: string): Promise<{ user: UserRecord; delivery: ReturnType<typeof deliveryDetails> }> {
+    const client = this.requireClient(clientId);
+    this.checkSecretHash(client, email, secretHash);
+    if (attributes.email !== undefined && attributes.email.toLowerCase() !== email.trim().toLowerCase()) {
+      throw new CognitoError('InvalidParameterException', 'Email and username must match when email is the username.');
+    }
+    const { email: _e, email_verified: _v, sub: _s, ...rest } = attributes;
+    const user = await this.createUser({ email, password, status: 'UNCONFIRMED', emailVerified: false, attributes: rest });
+    await this.sendCode(user, 'signup');
+    return { user, delivery: deliveryDetails(user.email) };
+  }
+
+  async sendCode(user: UserRecord, kind: 'signup' | 'forgot'): Promise<void> {
+    const code = generateCode();
+    const record: CodeRecord = { hash: sha256(code), expiresAt: Date.now() + (kind === 'signup' ? SIGNUP_CODE_TTL_MS : FORGOT_CODE_TTL_MS), attempts: 0 };
+    user.codes[kind] = record;
+    await this.save();
+    // Locally the log is the mailbox: a person running `npm start` reads the code here.
+    this.opts.logger.info({ kind, email: user.email, code }, `identity: ${kind === 'signup' ? 'sign-up confirmation' : 'password reset'} code for ${user.email}: ${code}`);
+    this.opts.onCode?.({ kind, email: user.email, username: user.username, code });
+  }
+
+  private async useCode(user: UserRecord, kind: 'signup' | 'forgot', code: string): Promise<void> {
+    const record = user.codes[kind];
+    if (!record || record.expiresAt <= Date.now() || record.attempts >= MAX_CODE_ATTEMPTS) {
+      throw new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
+    }
+    if (!/^\d{6}$/.test(code) || sha256(code) !== record.hash) {
+      record.attempts += 1;
+      await this.save();
+      throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    }
+    delete user.codes[kind];
+  }
+
+  async confirmSignUp(email: string, code: string): Promise<void> {
+    const user = this.requireUser(email);
+    if (user.status === 'CONFIRMED') throw new CognitoError('NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED');
+    await this.useCode(user, 'signup', code);
+    user.status = 'CONFIRMED';
+    user.emailVerified = true;
+    user.updatedAt = Date.now();
+    await this.save();
+  }
+
+  async resendConfirmationCode(email: string) {
+    const user = this.requireUser(email);
+    if (user.status === 'CONFIRMED') throw new CognitoError('InvalidParameterException', 'User is already confirmed.');
+    await this.sendCode(user, 'signup');
+    return deliveryDetails(user.email);
+  }
+
+  async forgotPassword(email: string) {
+    const user = this.findUser(email);
+    // Unknown users get the same answer as known ones (Cognito's "prevent user existence errors").
+    if (!user) return deliveryDetails(email);
+    if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    if (!user.emailVerified) throw new CognitoError('InvalidParameterException', 'Cannot reset password for the user as there is no registered/verified email or phone_number');
+    await this.sendCode(user, 'forgot');
+    return deliveryDetails(user.email);
+  }
+
+  async confirmForgotPassword(email: string, code: string, password: string): Promise<void> {
+    const user = this.findUser(email);
+    if (!user) throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    checkPasswordPolicy(password);
+    await this.useCode(user, 'forgot', code);
+    user.passwordHash = await hashPassword(password);
+    user.status = 'CONFIRMED';
+    user.failedAttempts = 0;
+    user.lockedUntil = 0;
+    user.updatedAt = Date.now();
+    await this.save();
+  }
+
+  async setPassword(user: UserRecord, password: string, permanent: boolean): Promise<void> {
+    checkPasswordPolicy(password);
+    user.passwordHash = await hashPassword(password);
+    user.status = permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
+    user.failedAttempts = 0;
+    user.lockedUntil = 0;
+    user.updatedAt = Date.now();
+    await this.save();
+  }
+
+  async update(user: UserRecord, change: (u: UserRecord) => void): Promise<void> {
+    change(user);
+    user.updatedAt = Date.now();
+    await this.save();
+  }
+
+  async deleteUser(user: UserRecord): Promise<void> {
+    delete this.state.users[user.sub];
+    for (const [hash, rec] of Object.entries(this.state.refreshTokens)) if (rec.sub === user.sub) delete this.state.refreshTokens[hash];
+    await this.save();
+  }
+
+  async createGroup(name: string, description?: string, precedence?: number): Promise<void> {
+    if (!/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u.test(name)) throw new CognitoError('InvalidParameterException', 'Invalid group name.');
+    if (this.state.groups[name]) throw new CognitoError('GroupExistsException', 'A group with the name already exists.');
+    this.state.groups[name] = { createdAt: Date.now(), ...(description ? { description } : {}), ...(precedence !== undefined ? { precedence } : {}) };
+    await this.save();
+  }
+
+  get groups() {
+    return this.state.groups;
+  }
+
+  async addToGroup(user: UserRecord, group: string): Promise<void> {
+    if (!this.state.groups[group]) throw new CognitoError('ResourceNotFoundException', 'Group not found.');
+    if (!user.groups.includes(group)) await this.update(user, (u) => u.groups.push(group));
+  }
+
+  async removeFromGroup(user: UserRecord, group: string): Promise<void> {
+    if (!this.state.groups[group]) throw new CognitoError('ResourceNotFoundException', 'Group not found.');
+    await this.update(user, (u) => (u.groups = u.groups.filter((g) => g !== group)));
+  }
+
+  // --- sign-in -------------------------------------------------------------------------------------------------
+
+  /**
+   * Checks e-mail and password with Cognito's answers. Five wrong passwords in a row lock sign-in for
+   * `lockoutSeconds`, even with the right password; a success resets the count.
+   */
+  async authenticate(email: string, password: string): Promise<UserRecord> {
+    const user = this.findUser(email);
+    if (!user) {
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      await verifyPassword(password, await this.dummyHash);
+      throw incorrectCredentials();
+    }
+    const now = Date.now();
+    if (user.lockedUntil > now) throw new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      user.failedAttempts += 1;
+      if (user.failedAttempts >= this.opts.maxFailedAttempts) {
+        user.lockedUntil = now + this.opts.lockoutSeconds * 1000;
+        user.failedAttempts = 0;
+      }
+      await this.save();
+      throw incorrectCredentials();
+    }
+    if (user.failedAttempts) {
+      user.failedAttempts = 0;
+      await this.save();
+    }
+    if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
+    if (user.status === 'RESET_REQUIRED') throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
+    return user;
+  }
+
+  // --- tokens --------------------------------------------------------------------------------------------------
+
+  /** ID, access and (for a new sign-in) refresh token, with Cognito's claims. */
+  async issueTokens(
+    user: UserRecord,
+    client: AppClient,
+    opts: { scope: string[]; authTime: number; nonce?: string; refresh?: RefreshRecord },
+  ): Promise<Tokens> {
+    const iat = nowSeconds();
+    const exp = iat + this.opts.tokenTtlSeconds;
+    const originJti = opts.refresh?.originJti ?? randomUUID();
+    const eventId = opts.refresh?.eventId ?? randomUUID();
+    const groups = user.groups.length ? { 'cognito:groups': [...user.groups] } : {};
+    const accessToken = signJwt(this.opts.key, {
+      sub: user.sub,
+      ...groups,
+      iss: this.issuer,
+      version: 2,
+      client_id: client.clientId,
+      origin_jti: originJti,
+      event_id: eventId,
+      token_use: 'access',
+      scope: opts.scope.join(' '),
+      auth_time: opts.authTime,
+      exp,
+      iat,
+      jti: randomUUID(),
+      username: user.username,
+    });
+    // Cognito issues an ID token only when `openid` was granted (always, for the user-pool API's sign-in).
+    const idToken = opts.scope.includes('openid') || opts.scope.includes(ADMIN_SCOPE)
+      ? signJwt(this.opts.key, {
+          ...(opts.nonce ? { at_hash: atHash(accessToken) } : {}),
+          sub: user.sub,
+          ...groups,
+          email_verified: user.emailVerified,
+          iss: this.issuer,
+          'cognito:username': user.username,
+          ...(opts.nonce ? { nonce: opts.nonce } : {}),
+          origin_jti: originJti,
+          aud: client.clientId,
+          event_id: eventId,
+          token_use: 'id',
+          auth_time: opts.authTime,
+          ...user.attributes,
+          exp,
+          iat,
+          jti: randomUUID(),
+          email: user.email,
+        })
+      : undefined;
+    let refreshToken: string | undefined;
+    if (!opts.refresh) {
+      refreshToken = randomBytes(48).toString('base64url');
+      this.state.refreshTokens[sha256(refreshToken)] = {
+        sub: user.sub,
+        clientId: client.clientId,
+        scope: opts.scope.join(' '),
+        originJti,
+        authTime: opts.authTime,
+        eventId,
+        expiresAt: Date.now() + this.opts.refreshTtlSeconds * 1000,
+      };
+      this.opts.file.prune(Date.now());
+      await this.save();
+    }
+    return { ...(idToken ? { idToken } : {}), accessToken, ...(refreshToken ? { refreshToken } : {}), expiresIn: this.opts.tokenTtlSeconds };
+  }
+
+  /** New ID and access tokens for a live refresh token; `undefined` when it is unknown, expired or revoked. */
+  async refresh(refreshToken: string, client: AppClient): Promise<Tokens | undefined> {
+    const record = this.state.refreshTokens[sha256(refreshToken)];
+    if (!record || record.clientId !== client.clientId || record.expiresAt <= Date.now()) return undefined;
+    const user = this.state.users[record.sub];
+    if (!user) return undefined;
+    if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    return this.issueTokens(user, client, { scope: record.scope.split(' ').filter(Boolean), authTime: record.authTime, refresh: record });
+  }
+
+  /** RevokeToken / oauth2/revoke: the refresh token and every access token issued with it stop working. */
+  async revokeRefreshToken(refreshToken: string, client: AppClient): Promise<void> {
+    const hash = sha256(refreshToken);
+    const record = this.state.refreshTokens[hash];
+    if (!record) return; // RFC 7009: an unknown token is not an error
+    if (record.clientId !== client.clientId) throw new OAuthError('invalid_request', 'The token was issued to another client.');
+    this.revokeRecord(hash, record);
+    await this.save();
+  }
+
+  private revokeRecord(hash: string, record: RefreshRecord): void {
+    delete this.state.refreshTokens[hash];
+    this.state.revokedOrigins[record.originJti] = Date.now() + this.opts.tokenTtlSeconds * 1000;
+  }
+
+  /** GlobalSignOut: every refresh token of the user, and the access tokens that came with them. */
+  async signOutEverywhere(user: UserRecord): Promise<void> {
+    for (const [hash, rec] of Object.entries(this.state.refreshTokens)) if (rec.sub === user.sub) this.revokeRecord(hash, rec);
+    await this.save();
+  }
+
+  /**
+   * Verifies an access token presented to the pool (GetUser, userInfo, GlobalSignOut) with aws-jwt-verify against
+   * the pool's own key: a forged or altered token is refused, as are expired and revoked ones.
+   */
+  async verifyAccessToken(token: string | undefined): Promise<{ user: UserRecord; scope: string[] }> {
+    if (!token) throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'accessToken' failed to satisfy constraint: Member must not be null");
+    let payload;
+    try {
+      payload = await this.verifier.verify(token);
+    } catch (err) {
+      if (err instanceof JwtExpiredError) throw new CognitoError('NotAuthorizedException', 'Access Token has expired');
+      throw new CognitoError('NotAuthorizedException', 'Invalid Access Token');
+    }
+    const origin = payload.origin_jti as string | undefined;
+    if (origin && this.state.revokedOrigins[origin]) throw new CognitoError('NotAuthorizedException', 'Access Token has been revoked');
+    const user = this.state.users[payload.sub];
+    if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    return { user, scope: (payload.scope ?? '').split(' ').filter(Boolean) };
+  }
+
+  // --- hosted login: sessions and authorization codes ------------------------------------------------------------
+
+  createSession(user: UserRecord, authTime: number): string {
+    const id = randomBytes(32).toString('base64url');
+    this.sessions.set(id, { sub: user.sub, authTime, expiresAt: Date.now() + SESSION_TTL_MS });
+    return id;
+  }
+
+  /** The signed-in user of a hosted-login session cookie, if it is still valid and the user may still sign in. */
+  sessionUser(id: string | undefined): { user: UserRecord; authTime: number } | undefined {
+    if (!id) return undefined;
+    const session = this.sessions.get(id);
+    if (!session || session.expiresAt <= Date.now()) {
+      this.sessions.delete(id);
+      return undefined;
+    }
+    const user = this.state.users[session.sub];
+    if (!user || !user.enabled || user.status !== 'CONFIRMED') return undefined;
+    return { user, authTime: session.authTime };
+  }
+
+  endSession(id: string | undefined): void {
+    if (id) this.sessions.delete(id);
+  }
+
+  issueAuthCode(input: Omit<AuthCode, 'expiresAt'>): string {
+    for (const [c, v] of this.authCodes) if (v.expiresAt <= Date.now()) this.authCodes.delete(c);
+    const code = randomUUID();
+    this.authCodes.set(code, { ...input, expiresAt: Date.now() + AUTH_CODE_TTL_MS });
+    return code;
+  }
+
+  /** Single use: the code is gone after this call, whatever the outcome. */
+  takeAuthCode(code: string): AuthCode | undefined {
+    const entry = this.authCodes.get(code);
+    this.authCodes.delete(code);
+    return entry && entry.expiresAt > Date.now() ? entry : undefined;
+  }
+}
+
+/** `d***@p***` as Cognito masks the destination of a code. */
+export function deliveryDetails(email: string) {
+  const [local = '', domain = ''] = email.split('@');
+  return { Destination: `${local.slice(0, 1)}***@${domain.slice(0, 1)}***`, DeliveryMedium: 'EMAIL', AttributeName: 'email' };
+}
+
+/** OIDC at_hash: left half of SHA-256 of the access token. */
+function atHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
+}

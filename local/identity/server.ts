@@ -1,0 +1,132 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../src/log.js';
+import type { RunningPart } from '../part.js';
+import { registerUserPoolApi } from './api.js';
+import { loadOrCreateSigningKey } from './keys.js';
+import { registerOAuth } from './oauth.js';
+import { registerPages } from './pages.js';
+import { generatePassword } from './password.js';
+import { UserPool, type AppClient, type CodeDelivery } from './pool.js';
+import { StateFile } from './store.js';
+
+export interface IdentityOptions {
+  /** Folder for the signing key and the pool's state (e.g. `.pier/identity`); created with mode 0700. */
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  /** Region-style id, e.g. `us-east-1_PierLocal1`; the issuer's region is taken from it, as in Cognito. */
+  userPoolId: string;
+  clients: AppClient[];
+  logger: Logger;
+  /** Receives every code Cognito would e-mail (tests read codes here; they are also logged). */
+  onCode?: (delivery: CodeDelivery) => void;
+  tokenTtlSeconds?: number;
+  refreshTtlSeconds?: number;
+  maxFailedAttempts?: number;
+  lockoutSeconds?: number;
+  /** Account created on a fresh data folder; `false` for none. Default `demo@pier.local`. */
+  demoUser?: { email: string } | false;
+}
+
+export interface IdentityPart extends RunningPart {
+  url: string;
+  settings: { issuer: string; userPoolId: string; clientId: string; jwksUrl: string };
+  pool: UserPool;
+  /** Registers or replaces an app client (e.g. once the gateway knows its port). */
+  setClient(client: AppClient): void;
+}
+
+const DEMO_PASSWORD_FILE = 'demo-password.txt';
+// Browsers (the web page's PKCE exchange, Amplify) call these cross-origin, as they may call Cognito's.
+const CORS_PATHS = /^\/(oauth2\/(token|revoke|userInfo)|([^/]+\/)?\.well-known\/.*)?$/;
+
+/**
+ * The local Cognito stand-in: user-pool API, hosted login pages, OAuth 2.0 endpoints and JWKS on one Fastify
+ * server, with keys and users persisted in `dataDir`.
+ */
+export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart> {
+  const logger = opts.logger;
+  const key = await loadOrCreateSigningKey(opts.dataDir);
+  const file = await StateFile.open(opts.dataDir);
+  const pool = new UserPool({
+    userPoolId: opts.userPoolId,
+    clients: opts.clients,
+    key,
+    file,
+    logger,
+    ...(opts.onCode ? { onCode: opts.onCode } : {}),
+    tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
+    refreshTtlSeconds: opts.refreshTtlSeconds ?? 30 * 24 * 3600,
+    maxFailedAttempts: opts.maxFailedAttempts ?? 5,
+    lockoutSeconds: opts.lockoutSeconds ?? 15 * 60,
+  });
+
+  const notes: string[] = [];
+  const demo = opts.demoUser === undefined ? { email: 'demo@pier.local' } : opts.demoUser;
+  if (demo) notes.push(...(await ensureDemoUser(pool, file.fresh, opts.dataDir, demo.email)));
+
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, logController: new LogController({ disableRequestLogging: true }) });
+  // Log the path only: query strings here carry state, codes and challenges.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'identity request');
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (!req.headers.origin || !CORS_PATHS.test(path)) return;
+    reply.header('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      // No Authorization on the user-pool API: a web page cannot make a signed (admin) call cross-origin.
+      const headers = path === '/' ? 'content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, cache-control' : 'content-type, authorization';
+      return reply.code(204).header('access-control-allow-methods', 'GET, POST').header('access-control-allow-headers', headers).header('access-control-max-age', '600').send();
+    }
+  });
+  await app.register(formbody);
+  let baseUrl = '';
+  registerUserPoolApi(app, pool);
+  registerOAuth(app, pool, () => baseUrl);
+  registerPages(app, pool);
+  app.get('/health', async () => ({ status: 'ok', userPoolId: pool.userPoolId }));
+  app.options('/*', async (_req, reply) => reply.code(404).send());
+
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url: baseUrl, userPoolId: pool.userPoolId, users: pool.listUsers().length }, 'identity: listening');
+
+  const mainClient = opts.clients[0]?.clientId ?? '';
+  return {
+    name: 'identity',
+    url: baseUrl,
+    pool,
+    settings: { issuer: pool.issuer, userPoolId: pool.userPoolId, clientId: mainClient, jwksUrl: `${baseUrl}/${pool.userPoolId}/.well-known/jwks.json` },
+    notes,
+    setClient: (client) => pool.setClient(client),
+    close: async () => {
+      await app.close();
+      await file.save();
+    },
+  };
+}
+
+/**
+ * A fresh data folder gets a confirmed demo account with a generated password, kept (0600) beside the state so it
+ * can be shown at every start. Deleting the file stops it being shown.
+ */
+async function ensureDemoUser(pool: UserPool, fresh: boolean, dir: string, email: string): Promise<string[]> {
+  const path = join(dir, DEMO_PASSWORD_FILE);
+  if (fresh && !pool.findUser(email)) {
+    const password = generatePassword();
+    await pool.createUser({ email, password, status: 'CONFIRMED', emailVerified: true });
+    await writeFile(path, password + '\n', { mode: 0o600 });
+  }
+  const user = pool.findUser(email);
+  if (!user) return [];
+  const password = await readFile(path, 'utf8').then((s) => s.trim(), () => undefined);
+  return [password ? `demo account: ${email}  password: ${password}` : `demo account: ${email}`, 'users: npm run users -- list | add <email> | remove <email>'];
+}

@@ -1,0 +1,246 @@
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDisableUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
+  ConfirmSignUpCommand,
+  CreateGroupCommand,
+  ForgotPasswordCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  ResendConfirmationCodeCommand,
+  RevokeTokenCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, GOOD_PASSWORD, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
+
+let t: TestIdentity;
+let cognito: CognitoIdentityProviderClient;
+
+const client = () =>
+  new CognitoIdentityProviderClient({ endpoint: t.identity.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+
+/** The production verifier, fed the JWKS the local endpoint serves. */
+async function verifierFor(tokenUse: 'id' | 'access') {
+  const v = CognitoJwtVerifier.create({ userPoolId: TEST_POOL_ID, tokenUse, clientId: PUBLIC_CLIENT });
+  v.cacheJwks((await (await fetch(t.identity.settings.jwksUrl)).json()) as Parameters<typeof v.cacheJwks>[0]);
+  return v;
+}
+
+async function signUpConfirmed(email = uniqueEmail(), password = GOOD_PASSWORD) {
+  await cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }));
+  await cognito.send(new ConfirmSignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: await t.codeFor(email) }));
+  return email;
+}
+
+const passwordAuth = (email: string, password = GOOD_PASSWORD) =>
+  cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }));
+
+/** Runs `fn` and returns the SDK exception's name and message (the test fails if it succeeds). */
+async function failure(fn: () => Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await fn();
+  } catch (err) {
+    return { name: (err as Error).name, message: (err as Error).message };
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(async () => {
+  t = await startTestIdentity();
+  cognito = client();
+});
+afterAll(async () => {
+  cognito?.destroy();
+  await t?.close();
+});
+
+describe('identity: Cognito user-pool API through the AWS SDK', () => {
+  it('round-trips SignUp, ConfirmSignUp, InitiateAuth, GetUser and AdminAddUserToGroup', async () => {
+    const email = uniqueEmail('Round');
+    const signUp = await cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email, Password: GOOD_PASSWORD, UserAttributes: [{ Name: 'email', Value: email }, { Name: 'name', Value: 'Round Trip' }] }));
+    expect(signUp.UserConfirmed).toBe(false);
+    expect(signUp.UserSub).toMatch(/^[0-9a-f-]{36}$/);
+    expect(signUp.CodeDeliveryDetails).toMatchObject({ DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+
+    expect(await failure(() => passwordAuth(email))).toEqual({ name: 'UserNotConfirmedException', message: 'User is not confirmed.' });
+    expect((await failure(() => cognito.send(new ConfirmSignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: '000000' }))))).toMatchObject({ name: 'CodeMismatchException' });
+    await cognito.send(new ResendConfirmationCodeCommand({ ClientId: PUBLIC_CLIENT, Username: email }));
+    await cognito.send(new ConfirmSignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: await t.codeFor(email) }));
+
+    const auth = await passwordAuth(email);
+    const result = auth.AuthenticationResult!;
+    expect(result).toMatchObject({ TokenType: 'Bearer', ExpiresIn: 3600 });
+    expect(result.RefreshToken).toBeTruthy();
+
+    const access = await (await verifierFor('access')).verify(result.AccessToken!);
+    expect(access).toMatchObject({ token_use: 'access', client_id: PUBLIC_CLIENT, sub: signUp.UserSub, username: signUp.UserSub, scope: 'aws.cognito.signin.user.admin' });
+    expect(access).not.toHaveProperty('aud');
+    for (const claim of ['jti', 'origin_jti', 'event_id', 'auth_time', 'iat', 'exp']) expect(access).toHaveProperty(claim);
+    expect(access.exp - access.iat).toBe(3600);
+    const id = await (await verifierFor('id')).verify(result.IdToken!);
+    expect(id).toMatchObject({ token_use: 'id', aud: PUBLIC_CLIENT, email: email.toLowerCase(), email_verified: true, 'cognito:username': signUp.UserSub, name: 'Round Trip', iss: `https://cognito-idp.us-east-1.amazonaws.com/${TEST_POOL_ID}` });
+    const header = JSON.parse(Buffer.from(result.AccessToken!.split('.')[0]!, 'base64url').toString());
+    expect(header).toEqual({ kid: expect.any(String), alg: 'RS256' });
+
+    const me = await cognito.send(new GetUserCommand({ AccessToken: result.AccessToken }));
+    expect(me.Username).toBe(signUp.UserSub);
+    expect(me.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'email', Value: email.toLowerCase() }, { Name: 'email_verified', Value: 'true' }, { Name: 'sub', Value: signUp.UserSub }]));
+
+    await cognito.send(new CreateGroupCommand({ UserPoolId: TEST_POOL_ID, GroupName: 'admins' }));
+    await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: TEST_POOL_ID, Username: email, GroupName: 'admins' }));
+    expect(await failure(() => cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: TEST_POOL_ID, Username: email, GroupName: 'nope' })))).toEqual({ name: 'ResourceNotFoundException', message: 'Group not found.' });
+    const again = await passwordAuth(email);
+    const withGroup = await (await verifierFor('access')).verify(again.AuthenticationResult!.AccessToken!, { groups: 'admins' });
+    expect(withGroup['cognito:groups']).toEqual(['admins']);
+
+    // Refresh: new ID and access tokens for the same sign-in, no new refresh token.
+    const refreshed = await cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: again.AuthenticationResult!.RefreshToken! } }));
+    expect(refreshed.AuthenticationResult?.RefreshToken).toBeUndefined();
+    const refreshedClaims = await (await verifierFor('access')).verify(refreshed.AuthenticationResult!.AccessToken!);
+    expect(refreshedClaims.origin_jti).toBe(withGroup.origin_jti);
+  });
+
+  it('answers bad input with the errors Cognito gives', async () => {
+    const email = await signUpConfirmed();
+    const weak = async (password: string) => (await failure(() => cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: uniqueEmail(), Password: password })))).message;
+    expect(await weak('Sh0rt!')).toBe('Password did not conform with policy: Password not long enough');
+    expect(await weak('nouppercase1!')).toBe('Password did not conform with policy: Password must have uppercase characters');
+    expect(await weak('NOLOWERCASE1!')).toBe('Password did not conform with policy: Password must have lowercase characters');
+    expect(await weak('NoDigits-here')).toBe('Password did not conform with policy: Password must have numeric characters');
+    expect(await weak('NoSymbols123')).toBe('Password did not conform with policy: Password must have symbol characters');
+    expect((await failure(() => cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: 'not-an-email', Password: GOOD_PASSWORD })))).name).toBe('InvalidParameterException');
+    expect(await failure(() => cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email.toUpperCase(), Password: GOOD_PASSWORD })))).toEqual({ name: 'UsernameExistsException', message: 'An account with the given email already exists.' });
+    expect(await failure(() => cognito.send(new SignUpCommand({ ClientId: 'no-such-client', Username: uniqueEmail(), Password: GOOD_PASSWORD })))).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(await failure(() => cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: 'nobody@example.com' })))).toEqual({ name: 'UserNotFoundException', message: 'User does not exist.' });
+    expect(await failure(() => passwordAuth('nobody@example.com'))).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-token' } })))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
+    // A confidential client needs SECRET_HASH, computed as Cognito does.
+    expect(await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: CONFIDENTIAL_CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: GOOD_PASSWORD } })))).toMatchObject({ name: 'NotAuthorizedException', message: `Client ${CONFIDENTIAL_CLIENT} is configured for secret but secret was not received` });
+    expect(await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: CONFIDENTIAL_CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: GOOD_PASSWORD, SECRET_HASH: 'AAAA' } })))).toMatchObject({ name: 'NotAuthorizedException', message: `Unable to verify secret hash for client ${CONFIDENTIAL_CLIENT}` });
+    const secretHash = createHmac('sha256', CONFIDENTIAL_SECRET).update(email + CONFIDENTIAL_CLIENT).digest('base64');
+    const ok = await cognito.send(new InitiateAuthCommand({ ClientId: CONFIDENTIAL_CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: GOOD_PASSWORD, SECRET_HASH: secretHash } }));
+    expect(ok.AuthenticationResult?.AccessToken).toBeTruthy();
+  });
+
+  it('locks sign-in after five wrong passwords, even for the right one', async () => {
+    const email = await signUpConfirmed();
+    for (let i = 0; i < 5; i++) expect(await failure(() => passwordAuth(email, `Wrong-password-${i}`))).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await failure(() => passwordAuth(email))).toEqual({ name: 'NotAuthorizedException', message: 'Password attempts exceeded' });
+    // Resetting the password lifts the lock, as in Cognito.
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: TEST_POOL_ID, Username: email, Password: 'Another-pass-2', Permanent: true }));
+    expect((await passwordAuth(email, 'Another-pass-2')).AuthenticationResult?.AccessToken).toBeTruthy();
+  });
+
+  it('keeps disabled users out and lets admin-created users sign in once given a permanent password', async () => {
+    const email = uniqueEmail('admin-made');
+    const created = await cognito.send(new AdminCreateUserCommand({ UserPoolId: TEST_POOL_ID, Username: email, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }] }));
+    expect(created.User?.UserStatus).toBe('FORCE_CHANGE_PASSWORD');
+    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: TEST_POOL_ID, Username: email, Password: GOOD_PASSWORD, Permanent: true }));
+    expect((await cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: email }))).UserStatus).toBe('CONFIRMED');
+    const tokens = (await passwordAuth(email)).AuthenticationResult!;
+
+    await cognito.send(new AdminDisableUserCommand({ UserPoolId: TEST_POOL_ID, Username: email }));
+    expect((await cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: email }))).Enabled).toBe(false);
+    expect(await failure(() => passwordAuth(email))).toEqual({ name: 'NotAuthorizedException', message: 'User is disabled.' });
+    expect(await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))).toMatchObject({ name: 'NotAuthorizedException', message: 'User is disabled.' });
+    expect(await failure(() => cognito.send(new GetUserCommand({ AccessToken: tokens.AccessToken })))).toMatchObject({ name: 'NotAuthorizedException', message: 'User is disabled.' });
+  });
+
+  it('refuses forged, altered and unsigned tokens in GetUser', async () => {
+    const email = await signUpConfirmed();
+    const real = (await passwordAuth(email)).AuthenticationResult!.AccessToken!;
+    const [header, payload] = real.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const forgedInput = `${header}.${b64({ ...claims, username: 'someone-else' })}`;
+    const forged = `${forgedInput}.${sign('sha256', Buffer.from(forgedInput), privateKey).toString('base64url')}`;
+    const altered = `${header}.${b64({ ...claims, scope: 'aws.cognito.signin.user.admin pier/orders.write' })}.${real.split('.')[2]}`;
+    const unsigned = `${b64({ alg: 'none', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid })}.${payload}.`;
+    for (const token of [forged, altered, unsigned, 'not.a.jwt']) {
+      expect(await failure(() => cognito.send(new GetUserCommand({ AccessToken: token })))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid Access Token' });
+    }
+    // An ID token is not an access token.
+    const idToken = (await passwordAuth(email)).AuthenticationResult!.IdToken!;
+    expect((await failure(() => cognito.send(new GetUserCommand({ AccessToken: idToken })))).name).toBe('NotAuthorizedException');
+  });
+
+  it('GlobalSignOut and RevokeToken end refresh tokens and the access tokens that came with them', async () => {
+    const email = await signUpConfirmed();
+    const first = (await passwordAuth(email)).AuthenticationResult!;
+    const second = (await passwordAuth(email)).AuthenticationResult!;
+
+    await cognito.send(new RevokeTokenCommand({ ClientId: PUBLIC_CLIENT, Token: first.RefreshToken! }));
+    expect(await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken! } })))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(await failure(() => cognito.send(new GetUserCommand({ AccessToken: first.AccessToken })))).toEqual({ name: 'NotAuthorizedException', message: 'Access Token has been revoked' });
+    // The other sign-in is untouched until GlobalSignOut.
+    expect((await cognito.send(new GetUserCommand({ AccessToken: second.AccessToken }))).Username).toBeTruthy();
+    await cognito.send(new GlobalSignOutCommand({ AccessToken: second.AccessToken }));
+    expect(await failure(() => cognito.send(new GetUserCommand({ AccessToken: second.AccessToken })))).toEqual({ name: 'NotAuthorizedException', message: 'Access Token has been revoked' });
+    expect((await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: second.RefreshToken! } })))).name).toBe('NotAuthorizedException');
+  });
+
+  it('resets a forgotten password with the e-mailed code', async () => {
+    const email = await signUpConfirmed();
+    await cognito.send(new ForgotPasswordCommand({ ClientId: PUBLIC_CLIENT, Username: email }));
+    const code = await t.codeFor(email, 'forgot');
+    expect((await failure(() => cognito.send(new ConfirmForgotPasswordCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: code, Password: 'weak' })))).name).toBe('InvalidPasswordException');
+    expect((await failure(() => cognito.send(new ConfirmForgotPasswordCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: code === '111111' ? '222222' : '111111', Password: 'New-password-7' })))).name).toBe('CodeMismatchException');
+    await cognito.send(new ConfirmForgotPasswordCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: code, Password: 'New-password-7' }));
+    expect(await failure(() => cognito.send(new ConfirmForgotPasswordCommand({ ClientId: PUBLIC_CLIENT, Username: email, ConfirmationCode: code, Password: 'New-password-8' })))).toMatchObject({ name: 'ExpiredCodeException' });
+    expect(await failure(() => passwordAuth(email))).toMatchObject({ message: 'Incorrect username or password.' });
+    expect((await passwordAuth(email, 'New-password-7')).AuthenticationResult?.AccessToken).toBeTruthy();
+  });
+
+  it('refuses unsigned admin calls and unknown actions', async () => {
+    const call = (target: string, body: unknown) =>
+      fetch(t.identity.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body: JSON.stringify(body) });
+    const unsigned = await call('AWSCognitoIdentityProviderService.AdminGetUser', { UserPoolId: TEST_POOL_ID, Username: 'x@example.com' });
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
+    const unknown = await call('AWSCognitoIdentityProviderService.DeleteUserPool', {});
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    const badJson = await fetch(t.identity.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.SignUp' }, body: '{nope' });
+    expect(await badJson.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+
+  it('keeps keys and users across a restart: an old token still verifies', async () => {
+    const email = await signUpConfirmed();
+    const before = (await passwordAuth(email)).AuthenticationResult!;
+    const jwksBefore = await (await fetch(t.identity.settings.jwksUrl)).json();
+    await t.restart();
+    cognito.destroy();
+    cognito = client();
+    expect(await (await fetch(t.identity.settings.jwksUrl)).json()).toEqual(jwksBefore);
+    expect(await (await verifierFor('access')).verify(before.AccessToken!)).toMatchObject({ token_use: 'access' });
+    expect((await cognito.send(new GetUserCommand({ AccessToken: before.AccessToken }))).Username).toBeTruthy();
+    const refreshed = await cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: before.RefreshToken! } }));
+    expect(refreshed.AuthenticationResult?.AccessToken).toBeTruthy();
+    expect((await passwordAuth(email)).AuthenticationResult?.AccessToken).toBeTruthy();
+
+    // Private files stay private, and the state file holds no password or usable token.
+    for (const file of ['signing-key.pem', 'state.json']) expect((await stat(join(t.dir, file))).mode & 0o777).toBe(0o600);
+    const state = await readFile(join(t.dir, 'state.json'), 'utf8');
+    expect(state).toContain(email.toLowerCase());
+    for (const secret of [GOOD_PASSWORD, before.RefreshToken!, before.AccessToken!]) expect(state).not.toContain(secret);
+  });
+
+  it('never logs a password or a token', async () => {
+    const all = t.logs.join('');
+    expect(all.length).toBeGreaterThan(0);
+    for (const secret of [GOOD_PASSWORD, 'Another-pass-2', 'New-password-7', CONFIDENTIAL_SECRET]) expect(all).not.toContain(secret);
+    expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
+  });
+});
