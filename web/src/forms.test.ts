@@ -45,7 +45,7 @@ describe('webhook form validation', () => {
     expect(validateWebhook({ url: 'http://localhost/h', enabled: false }).ok).toBe(true);
   });
   it.each([
-    ['', true, /Enter a URL/],
+    ['', true, /Enter the URL/],
     ['example.com/h', true, /full URL/],
     ['http://example.com/h', true, /https/],
     ['ftp://example.com/h', true, /https/],
@@ -55,7 +55,7 @@ describe('webhook form validation', () => {
     const r = validateWebhook({ url, enabled });
     expect(r.ok ? undefined : r.errors.url).toMatch(message);
   });
-  it('lets an empty URL through when the webhook is off', () => {
-    expect(validateWebhook({ url: '', enabled: false })).toEqual({ ok: true, value: { url: '', enabled: false } });
+  it('needs a URL even to turn the webhook off', () => {
+    expect(validateWebhook({ url: ' ', enabled: false }).ok).toBe(false);
   });
 });

@@ -46,7 +46,8 @@ export const WEBHOOK_URL_MAX = 2048;
 /** A webhook must be https, except loopback http for local runs (the server decides whether it allows those). */
 export function validateWebhook(fields: { url: string; enabled: boolean }): Validated<WebhookInput, 'url'> {
   const url = fields.url.trim();
-  if (url === '') return fields.enabled ? { ok: false, errors: { url: 'Enter a URL to turn the webhook on.' } } : { ok: true, value: { url, enabled: false } };
+  // The service keeps a URL even for a webhook that is off, so one is always needed.
+  if (url === '') return { ok: false, errors: { url: 'Enter the URL Pier should call.' } };
   if (url.length > WEBHOOK_URL_MAX) return { ok: false, errors: { url: `Keep the URL to ${WEBHOOK_URL_MAX} characters or fewer.` } };
   let parsed: URL;
   try {
