@@ -1,0 +1,37 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { InvalidCursorError, listNotifications } from '../notifications/repository.js';
+import { lambdaDeps, resolveDeps, type DepsSource } from './deps.js';
+import { badRequest, callerSub, json } from './http.js';
+
+export const MAX_LIMIT = 100;
+
+/**
+ * GET /me/notifications?limit=&cursor=: the caller's notifications, newest first, a page at a time. `limit` is
+ * 1..100 (default 20); `cursor` is a previous page's `nextCursor`. Anything else is a 400 naming the parameter.
+ */
+export function createNotificationsHandler(source: DepsSource) {
+  return async function notifications(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyResultV2> {
+    const sub = callerSub(event);
+    if (sub === undefined) return json(401, { message: 'Unauthorized' });
+    const q = event.queryStringParameters ?? {};
+    let limit: number | undefined;
+    if (q.limit !== undefined) {
+      if (!/^\d{1,3}$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > MAX_LIMIT) {
+        return badRequest('LIMIT_INVALID', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+      }
+      limit = Number(q.limit);
+    }
+    if (q.cursor !== undefined && q.cursor.includes(',')) return badRequest('CURSOR_INVALID', 'cursor is not one this API returned');
+    const { db } = await resolveDeps(source);
+    try {
+      const page = await listNotifications(db, sub, { ...(limit !== undefined ? { limit } : {}), ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) });
+      return json(200, page);
+    } catch (err) {
+      if (err instanceof InvalidCursorError) return badRequest(err.code, err.message);
+      throw err;
+    }
+  };
+}
+
+/** The Lambda entry (FUNCTIONS.notifications): deps built once per container from config. */
+export const handler = createNotificationsHandler(lambdaDeps);
