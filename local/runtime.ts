@@ -5,6 +5,7 @@ import type { Logger } from '../src/log.js';
 import { runService } from '../src/roles.js';
 import type { RunningPart } from './part.js';
 import { startSecretsManager } from './secretsmanager/index.js';
+import { startSqs } from './sqs/index.js';
 
 export interface LocalRuntimeOptions extends LoadOptions {
   logger: Logger;
@@ -54,6 +55,28 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     parts.push(secretsmanager);
     // With SECRETS_ID set, the roles read it from the stand-in, unless an endpoint was configured explicitly.
     if (!base.SECRETSMANAGER_ENDPOINT) overrides.SECRETSMANAGER_ENDPOINT = secretsmanager.url;
+
+    const sqs = await startSqs({
+      host: base.LOCAL_HOST,
+      port: base.SQS_PORT,
+      dataDir,
+      region: base.AWS_REGION,
+      logger: logger.child({ part: 'sqs' }),
+    });
+    parts.push(sqs);
+    // The order-events queue and its dead-letter queue; the redrive policy follows the setting on every start.
+    const orderEventsDlqUrl = await sqs.ensureQueue('order-events-dlq');
+    const orderEventsQueueUrl = await sqs.ensureQueue('order-events', {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: sqs.queueArn('order-events-dlq'), maxReceiveCount: base.ORDER_EVENTS_MAX_RECEIVE_COUNT }),
+    });
+    sqs.settings = { orderEventsQueueUrl, orderEventsDlqUrl };
+    sqs.notes = [`queues: order-events (dead letters after ${base.ORDER_EVENTS_MAX_RECEIVE_COUNT} receives) and order-events-dlq; npm run dlq -- list`];
+    // Unless an SQS endpoint was configured explicitly, the roles use the stand-in's queues.
+    if (!base.SQS_ENDPOINT) {
+      overrides.SQS_ENDPOINT = sqs.url;
+      overrides.ORDER_EVENTS_QUEUE_URL = orderEventsQueueUrl;
+      overrides.ORDER_EVENTS_DLQ_URL = orderEventsDlqUrl;
+    }
 
     // --- Pier's roles, configured against the stand-ins --------------------------------------------------------
     const config = await loadConfig({ ...opts, overrides });

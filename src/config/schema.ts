@@ -73,6 +73,7 @@ export const settings = {
   SQS_ENDPOINT: setting({ schema: url.optional(), doc: 'SQS endpoint override (the local stand-in). Unset: AWS.' }),
   ORDER_EVENTS_QUEUE_URL: setting({ schema: url.optional(), doc: 'URL of the order-events queue (required by the service and the worker).' }),
   ORDER_EVENTS_DLQ_URL: setting({ schema: url.optional(), doc: 'URL of its dead-letter queue (used by `npm run dlq`).' }),
+  ORDER_EVENTS_MAX_RECEIVE_COUNT: setting({ schema: z.coerce.number().int().min(1).max(1000), default: '5', doc: "Receives of an order event before SQS moves it to the dead-letter queue (the queue's RedrivePolicy maxReceiveCount)." }),
   WORKER_CONCURRENCY: setting({ schema: positiveInt, default: '10', doc: 'Messages the worker handles at once.' }),
 
   // --- webhooks ---------------------------------------------------------------------------------------------------
