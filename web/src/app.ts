@@ -7,6 +7,7 @@ import { ApiError, type Api, type Notification, type Order, type Profile } from 
 import type { WebConfig } from './config';
 import { append, fill, formatTime, h } from './dom';
 import { ORDER_LIMITS, validateOrder, validateWebhook, type FieldErrors } from './forms';
+import { decodeJwtPayload } from './oauth';
 import type { Session } from './session';
 
 export interface AppDeps {
@@ -161,13 +162,17 @@ export class App {
   }
 
   private renderProfile(panel: HTMLElement, me: Profile): void {
+    // Access tokens carry no e-mail; the ID token from the same sign-in does (shown only, never trusted).
+    const idClaims = this.deps.session.idToken ? decodeJwtPayload(this.deps.session.idToken) : null;
+    const claimEmail = typeof idClaims?.email === 'string' ? idClaims.email : undefined;
+    me = { ...me, ...(me.email || !claimEmail ? {} : { email: claimEmail }) };
     const who = document.getElementById('who');
     if (who) who.textContent = me.email ?? me.username;
     const row = (label: string, value: string | number | undefined) => (value === undefined || value === '' ? null : [h('dt', null, label), h('dd', null, value)]);
     const dl = h('dl', { class: 'facts' });
     for (const pair of [
       row('Email', me.email),
-      row('User name', me.username),
+      row('User name', me.username === me.sub ? undefined : me.username),
       row('Orders', me.counts.orders),
       row('Notifications', me.counts.notifications),
       row('User id', me.sub),
