@@ -3,11 +3,13 @@
  * Secrets Manager), starts one role and drains it on SIGTERM, well inside ECS's 30 s stop timeout.
  */
 import { ConfigError, loadConfig } from './config/index.js';
+import { DbError } from './db/index.js';
 import { createLogger } from './log.js';
-import { runService, type RunningRole } from './roles.js';
+import { runService, runWorker, type RunningRole } from './roles.js';
 
 const ROLES: Record<string, (c: Awaited<ReturnType<typeof loadConfig>>, l: ReturnType<typeof createLogger>) => Promise<RunningRole>> = {
-  service: runService,
+  service: (config, logger) => runService(config, logger),
+  worker: (config, logger) => runWorker(config, logger),
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -28,7 +30,21 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.LOG_LEVEL, name: role });
-  const running = await start(config, logger);
+  let running: RunningRole;
+  try {
+    running = await start(config, logger);
+  } catch (err) {
+    // A role's own required settings (requireSetting) and an unreachable database stop start-up with a clear line.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pier: configuration error: ${err.message}\n`);
+      process.exit(78);
+    }
+    if (err instanceof DbError) {
+      logger.fatal({ code: err.code }, err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
   logger.info({ url: running.url }, `${role} started`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,7 +1,16 @@
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config/index.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { tokenVerifierFromConfig, type TokenVerifier } from './auth/index.js';
+import { requireSetting, type Config } from './config/index.js';
+import { openDb, type Db } from './db/index.js';
+import type { Publisher } from './events/publisher.js';
+import { createOutboxRelay, type OutboxRelayOptions } from './events/relay.js';
+import { sqsClientFromConfig, sqsPublisher } from './events/sqs.js';
 import type { Logger } from './log.js';
+import { createEventHandler } from './notifications/handler.js';
+import { createWebhookSender, signingKeyBytes } from './notifications/webhook.js';
 import { buildService } from './service.js';
+import { createWorker, type WorkerOptions } from './worker.js';
 
 /** A started role: what it listens on (if anything) and how to stop it gracefully. */
 export interface RunningRole {
@@ -11,16 +20,85 @@ export interface RunningRole {
 }
 
 /**
- * The service role: the same function runs inside the Docker image (`node dist/main.js service`) and inside
- * `npm start`, so what is tested locally is what ships.
+ * What a role needs from outside. Each is built from config when not given; the local runner passes ONE shared
+ * Db (PGlite has a single owner) and tests pass their own. A role closes only what it built itself.
  */
-export async function runService(config: Config, logger: Logger): Promise<RunningRole> {
-  const app = await buildService({ config, logger });
+export interface RoleDeps {
+  db?: Db;
+  verifier?: TokenVerifier;
+  publisher?: Publisher;
+  sqs?: SQSClient;
+  /** Relay tuning (tests, benchmarks). */
+  relay?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'concurrency' | 'idleMs' | 'backoff' | 'leaseSeconds'>>;
+  /** Worker tuning (tests use short visibility timeouts). */
+  worker?: Partial<Pick<WorkerOptions, 'waitTimeSeconds' | 'visibilityTimeout' | 'heartbeatInterval' | 'drainTimeoutMs'>>;
+}
+
+/**
+ * The service role: HTTP API plus the outbox relay. The same function runs inside the Docker image
+ * (`node dist/main.js service`) and inside `npm start`, so what is tested locally is what ships.
+ */
+export async function runService(config: Config, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+  const ownDb = !deps.db;
+  const db = deps.db ?? (await openDb(config));
+  const ownSqs = !deps.publisher && !deps.sqs;
+  let sqs: SQSClient | undefined;
+  let publisher = deps.publisher;
+  if (!publisher) {
+    const queueUrl = requireSetting(config, 'ORDER_EVENTS_QUEUE_URL');
+    sqs = deps.sqs ?? sqsClientFromConfig(config, { maxAttempts: 2 });
+    publisher = sqsPublisher(sqs, queueUrl);
+  }
+  const verifier = deps.verifier ?? tokenVerifierFromConfig(config);
+  const relay = createOutboxRelay({ db, publisher, logger: logger.child({ component: 'relay' }), ...deps.relay });
+  let draining = false;
+  const app = await buildService({ config, logger, db, verifier, onOrderPlaced: relay.wake, isReady: () => !draining });
   await app.listen({ host: config.SERVICE_HOST, port: config.SERVICE_PORT });
+  relay.start();
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://${config.SERVICE_HOST}:${port}`,
-    // Fastify's close stops accepting, then waits for in-flight requests.
-    stop: () => app.close(),
+    async stop() {
+      draining = true;
+      // Fastify's close stops accepting, then waits for in-flight requests; the relay sends what those committed
+      // and stops after its current batch.
+      await app.close();
+      await relay.stop();
+      if (ownSqs) sqs?.destroy();
+      if (ownDb) await db.close();
+    },
+  };
+}
+
+/** The worker role: long-polls order-events, records notifications, calls webhooks. */
+export async function runWorker(config: Config, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+  const queueUrl = requireSetting(config, 'ORDER_EVENTS_QUEUE_URL');
+  const signingKey = signingKeyBytes(requireSetting(config, 'WEBHOOK_SIGNING_KEY').reveal());
+  const ownDb = !deps.db;
+  const db = deps.db ?? (await openDb(config));
+  const ownSqs = !deps.sqs;
+  const sqs = deps.sqs ?? sqsClientFromConfig(config);
+  const handler = createEventHandler({
+    db,
+    logger: logger.child({ component: 'handler' }),
+    sendWebhook: createWebhookSender({ signingKey, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK }),
+  });
+  const worker = createWorker({
+    queueUrl,
+    sqs,
+    handler,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    visibilityTimeout: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+    waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
+    ...deps.worker,
+  });
+  worker.start();
+  return {
+    async stop() {
+      await worker.stop();
+      if (ownSqs) sqs.destroy();
+      if (ownDb) await db.close();
+    },
   };
 }

@@ -75,6 +75,8 @@ export const settings = {
   ORDER_EVENTS_DLQ_URL: setting({ schema: url.optional(), doc: 'URL of its dead-letter queue (used by `npm run dlq`).' }),
   ORDER_EVENTS_MAX_RECEIVE_COUNT: setting({ schema: z.coerce.number().int().min(1).max(1000), default: '5', doc: "Receives of an order event before SQS moves it to the dead-letter queue (the queue's RedrivePolicy maxReceiveCount)." }),
   WORKER_CONCURRENCY: setting({ schema: positiveInt, default: '10', doc: 'Messages the worker handles at once.' }),
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: setting({ schema: z.coerce.number().int().min(2).max(43200), default: '30', doc: 'Seconds a received order event stays hidden; the worker extends it every third of that while a batch is still running.' }),
+  WORKER_WAIT_TIME_SECONDS: setting({ schema: z.coerce.number().int().min(0).max(20), default: '20', doc: "The worker's long-poll wait (SQS allows 0-20)." }),
 
   // --- webhooks ---------------------------------------------------------------------------------------------------
   WEBHOOK_SIGNING_KEY: secret({ schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>').optional(), doc: 'Standard Webhooks signing key (`whsec_...`); required by the worker. Local runs generate one in DATA_DIR.' }),
