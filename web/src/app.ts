@@ -63,17 +63,19 @@ export class App {
     this.panels = null;
     this.resetData();
     const { main, account, session } = this.deps;
-    const signIn = () => {
-      button.disabled = true;
-      button.textContent = 'Opening the sign-in page…';
-      session.signIn().catch(() => {
-        button.disabled = false;
-        button.textContent = 'Sign in';
+    const buttons: HTMLButtonElement[] = [];
+    const start = (signUp: boolean) => () => {
+      for (const b of buttons) b.disabled = true;
+      session.signIn({ signUp }).catch(() => {
+        for (const b of buttons) b.disabled = false;
         this.notice(main, { kind: 'error', text: 'Could not start signing in. Please try again.' });
       });
     };
-    const button = h('button', { class: 'primary', attrs: { type: 'button' }, on: { click: signIn } }, 'Sign in');
-    fill(account, h('button', { class: 'link', attrs: { type: 'button' }, on: { click: signIn } }, 'Sign in'));
+    const signIn = h('button', { class: 'primary', attrs: { type: 'button' }, on: { click: start(false) } }, 'Sign in');
+    const signUp = h('button', { attrs: { type: 'button' }, on: { click: start(true) } }, 'Create an account');
+    const headerSignIn = h('button', { class: 'link', attrs: { type: 'button' }, on: { click: start(false) } }, 'Sign in');
+    buttons.push(signIn, signUp, headerSignIn);
+    fill(account, headerSignIn);
     fill(
       main,
       notice ? this.noticeEl(notice) : null,
@@ -81,8 +83,8 @@ export class App {
         'section',
         { class: 'card hero', attrs: { 'aria-labelledby': 'signed-out-title' } },
         h('h2', { attrs: { id: 'signed-out-title' } }, 'You are signed out'),
-        h('p', null, 'Sign in to place orders and watch their notifications arrive. New to Pier? Create an account on the sign-in page.'),
-        button,
+        h('p', null, 'Sign in to place orders and watch their notifications arrive.'),
+        h('div', { class: 'actions center' }, signIn, signUp),
         h('p', { class: 'hint' }, 'Your session is kept only in this tab’s memory, so reloading the page signs you out.'),
       ),
     );

@@ -51,6 +51,13 @@ describe('authorize and logout URLs', () => {
     });
   });
 
+  it('can start on the sign-up page with the same parameters', () => {
+    const u = new URL(authorizeUrl(cfg, { state: 's', challenge: 'ch' }, { signUp: true }));
+    expect(u.pathname).toBe('/signup');
+    expect(u.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(u.searchParams.get('state')).toBe('s');
+  });
+
   it('logs out through the hosted login back to the page', () => {
     const u = new URL(logoutUrl(cfg));
     expect(u.pathname).toBe('/logout');

@@ -40,8 +40,12 @@ export class SignInError extends Error {
 /** A pending sign-in older than this is refused (the hosted login's own codes live minutes, not hours). */
 export const PENDING_MAX_AGE_MS = 10 * 60_000;
 
-export function authorizeUrl(cfg: WebConfig, pending: { state: string; challenge: string }): string {
-  const u = new URL(`${cfg.identityDomain}/oauth2/authorize`);
+/**
+ * Where sign-in starts: `/oauth2/authorize`, or the hosted login's `/signup` page (Cognito's hosted UI takes the same
+ * parameters there and, once the account is confirmed, redirects back with a code the same way).
+ */
+export function authorizeUrl(cfg: WebConfig, pending: { state: string; challenge: string }, opts: { signUp?: boolean } = {}): string {
+  const u = new URL(`${cfg.identityDomain}${opts.signUp ? '/signup' : '/oauth2/authorize'}`);
   u.search = new URLSearchParams({
     response_type: 'code',
     client_id: cfg.clientId,

@@ -70,13 +70,13 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** Starts the redirect to the hosted login with a fresh verifier and state. */
-  async signIn(): Promise<void> {
+  /** Starts the redirect to the hosted login (or its sign-up page) with a fresh verifier and state. */
+  async signIn(opts: { signUp?: boolean } = {}): Promise<void> {
     const verifier = createVerifier();
     const state = createState();
     const pending: PendingSignIn = { state, verifier, startedAt: this.now() };
     this.deps.storage.setItem(PENDING_KEY, JSON.stringify(pending));
-    this.deps.navigate(authorizeUrl(this.deps.config, { state, challenge: await challengeFor(verifier) }));
+    this.deps.navigate(authorizeUrl(this.deps.config, { state, challenge: await challengeFor(verifier) }, opts));
   }
 
   /**
