@@ -35,7 +35,8 @@ Options:
                     stand-in in .pier/endpoints.json if npm start has written one, else AWS)
   --aws             talk to AWS even if a local endpoint is known
   --region REGION   AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1)
-  --force           pull: overwrite the file; push: replace a secret that is not a JSON object
+  --force           pull: overwrite the file; push: push invalid values, or replace a secret
+                    that is not a JSON object
   -h, --help        this text
 
 Settings that say where secrets are (${BOOTSTRAP_KEYS.join(', ')}) are not pushed:
@@ -201,7 +202,16 @@ async function run(opts: Options, out: (line: string) => void, warn: (line: stri
     }
 
     const local = await readEnvFile(opts.file);
-    for (const key of Object.keys(local)) if (!Object.hasOwn(settings, key)) warn(`note: ${key} is not a Pier setting; Pier will ignore it`);
+    const invalid: string[] = [];
+    for (const [key, value] of Object.entries(local)) {
+      if (!Object.hasOwn(settings, key)) warn(`note: ${key} is not a Pier setting; Pier will ignore it`);
+      else if (!settings[key as keyof typeof settings].schema.safeParse(value).success) invalid.push(key);
+    }
+    // A value that would stop every start-up is better refused here, before it reaches the running services.
+    if (invalid.length && opts.command === 'push' && !opts.force) {
+      throw new CliError(`${opts.file}: invalid value for ${invalid.join(', ')} (see README's configuration table); use --force to push anyway`);
+    }
+    for (const key of invalid) warn(`note: the value of ${key} is not valid for that setting`);
     const remote = await readSecret(client, opts.secretId);
     if (remote.exists && !remote.values && !(opts.command === 'push' && opts.force)) {
       throw new CliError(`${notJson(opts.secretId)}${opts.command === 'push' ? '; use --force to replace it' : ''}`);

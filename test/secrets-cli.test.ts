@@ -222,6 +222,22 @@ describe('npm run secrets: usage and failures', { timeout: 90_000 }, () => {
     for (const r of [noFile, noSecret]) noStack(r);
   });
 
+  it('push refuses a value that would stop start-up, naming the key only', async () => {
+    await writeFile(join(dir, '.env'), 'LOG_LEVEL=warn\nDATABASE_URL=mysql://app:hunter2@db\nSERVICE_PORT=http\n');
+    const env = { SECRETSMANAGER_ENDPOINT: part.url as string };
+    const refused = await cli(['push', '--secret-id', 'pier/invalid'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('invalid value for DATABASE_URL, SERVICE_PORT');
+    expect(refused.stderr).not.toContain('hunter2');
+    noStack(refused);
+    const diff = await cli(['diff', '--secret-id', 'pier/invalid'], env);
+    expect(diff.code).toBe(0);
+    expect(diff.stderr).toContain('note: the value of DATABASE_URL is not valid');
+    const forced = await cli(['push', '--secret-id', 'pier/invalid', '--force'], env);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('created secret pier/invalid with 3 settings');
+  });
+
   it('an endpoint that is not listening: exit 1 with a hint', async () => {
     await writeFile(join(dir, '.env'), 'LOG_LEVEL=warn\n');
     const r = await cli(['push', '--secret-id', 'pier/x', '--endpoint', 'http://127.0.0.1:1']);
