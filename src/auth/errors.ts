@@ -109,3 +109,13 @@ function headerAlg(token: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * The HTTP status for a refusal, as API Gateway's JWT authorizer answers: 403 when only the scope is wrong, 401
+ * for every other bad token; 503 when the keys cannot be loaded (the caller's token may be fine).
+ */
+export function authErrorStatus(code: AuthErrorCode): 401 | 403 | 503 {
+  if (code === 'TOKEN_SCOPE_MISSING') return 403;
+  if (code === 'JWKS_UNAVAILABLE') return 503;
+  return 401;
+}

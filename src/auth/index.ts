@@ -1,5 +1,5 @@
 export { bearerToken } from './bearer.js';
-export { AUTH_ERROR_MESSAGES, toAuthError } from './errors.js';
+export { AUTH_ERROR_MESSAGES, authErrorStatus, toAuthError } from './errors.js';
 export { AuthError, type AuthErrorCode, type TokenVerifier, type User, type VerifyOptions } from './types.js';
 export {
   createTokenVerifier,
