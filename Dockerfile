@@ -1,0 +1,35 @@
+# Pier: one image, two roles. `node dist/main.js service` (the default) or `node dist/main.js worker`.
+
+# --- build: compile src/ into dist/ with esbuild (dependencies stay in node_modules) -----------------------------
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node22 --packages=external --sourcemap --outfile=dist/main.js
+
+# --- deps: production dependencies only ---------------------------------------------------------------------------
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# --- runtime ------------------------------------------------------------------------------------------------------
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
+    PIER_ENV=prod \
+    SERVICE_HOST=0.0.0.0 \
+    SERVICE_PORT=8080
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+# The official image's unprivileged user (uid 1000).
+USER node
+EXPOSE 8080
+# No curl in slim images: Node's fetch. The worker serves no HTTP; its task definition sets no container health check.
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SERVICE_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/main.js", "service"]

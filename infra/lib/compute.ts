@@ -1,0 +1,211 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cdkAutoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { names, type EnvSettings, type FargateSize } from '../settings.js';
+import { plainEnvironment, type SecretHomes, ecsSecrets } from './appSettings.js';
+import type { Data } from './data.js';
+import type { Messaging } from './messaging.js';
+import type { Network } from './network.js';
+import { REPO_ROOT } from './paths.js';
+
+/** The image's roles (src/main.ts): the Dockerfile's CMD runs the service; the worker task overrides the command. */
+export const ROLE_COMMANDS = {
+  service: ['node', 'dist/main.js', 'service'],
+  worker: ['node', 'dist/main.js', 'worker'],
+} as const;
+
+/** The `node` user of the official Node images: tasks never run as root. */
+const NODE_UID = '1000:1000';
+
+export interface ComputeProps {
+  network: Network;
+  data: Data;
+  messaging: Messaging;
+  /** The operator-managed JSON secret whose keys are settings (read at start-up and refreshed: SECRETS_ID). */
+  appSecret: secretsmanager.ISecret;
+  /** Plain settings the stack derives (queue URLs, Cognito ids). */
+  derivedSettings: Record<string, string>;
+  logBucket: s3.IBucket;
+}
+
+/**
+ * One image, two Fargate services in the isolated subnets: the HTTP service behind an internal ALB (reached by API
+ * Gateway through a VPC link) and the queue worker scaled on backlog per task.
+ */
+export class Compute extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.FargateService;
+  readonly worker: ecs.FargateService;
+  readonly alb: elbv2.ApplicationLoadBalancer;
+  readonly listener: elbv2.ApplicationListener;
+  readonly albSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, s: EnvSettings, props: ComputeProps) {
+    super(scope, id);
+    const { network, data, messaging, appSecret } = props;
+    const n = names(s);
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: n.cluster,
+      vpc: network.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    const image =
+      s.compute.image.source === 'asset'
+        ? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'Dockerfile', platform: Platform.LINUX_AMD64 })
+        : ecs.ContainerImage.fromRegistry(s.compute.image.image, {
+            credentials: secretsmanager.Secret.fromSecretNameV2(this, 'RegistryCredentials', s.compute.image.registryCredentialsSecretName),
+          });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/pier/${s.env}/ecs`,
+      retention: s.compute.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const environment = plainEnvironment({
+      ...s.appSettings,
+      ...props.derivedSettings,
+      PIER_ENV: s.env,
+      AWS_REGION: Stack.of(this).region,
+      SERVICE_HOST: '0.0.0.0',
+      SERVICE_PORT: String(s.compute.containerPort),
+      SECRETS_ID: appSecret.secretArn,
+    });
+    const homes: SecretHomes = { database: data.databaseUrlSecret };
+    const secrets = ecsSecrets(homes);
+
+    const taskDefinition = (name: 'service' | 'worker', size: FargateSize) => {
+      const td = new ecs.FargateTaskDefinition(this, `${name}Task`, {
+        family: `${s.prefix}-${name}`,
+        cpu: size.cpu,
+        memoryLimitMiB: size.memoryMiB,
+        runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      });
+      // A writable /tmp on task storage: the root filesystem stays read-only.
+      td.addVolume({ name: 'tmp' });
+      const container = td.addContainer('app', {
+        image,
+        command: [...ROLE_COMMANDS[name]],
+        user: NODE_UID,
+        readonlyRootFilesystem: true,
+        environment,
+        secrets,
+        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
+        stopTimeout: Duration.seconds(30),
+        ...(name === 'service' ? { portMappings: [{ containerPort: s.compute.containerPort }] } : {}),
+      });
+      container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+      // Read at start-up and on refresh by the config loader (SECRETS_ID); only this secret.
+      td.taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [appSecret.secretArn] }),
+      );
+      return td;
+    };
+
+    const taskSg = (name: string) => {
+      const sg = new ec2.SecurityGroup(this, `${name}Sg`, { vpc: network.vpc, description: `Pier ${name} tasks`, allowAllOutbound: false });
+      // HTTPS reaches only the VPC endpoints and the S3 gateway endpoint: no route leaves the VPC (no NAT, no IGW).
+      // The S3 prefix list id would need a context lookup, hence the CIDR form.
+      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints and the S3 gateway endpoint');
+      sg.connections.allowTo(data.cluster, ec2.Port.tcp(data.cluster.clusterEndpoint.port), 'PostgreSQL');
+      return sg;
+    };
+
+    // --- service ----------------------------------------------------------------------------------------------------
+    const serviceTd = taskDefinition('service', s.compute.service);
+    serviceTd.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [messaging.queue.queueArn] }));
+    const serviceSg = taskSg('Service');
+    this.service = new ecs.FargateService(this, 'Service', {
+      serviceName: n.service,
+      cluster: this.cluster,
+      taskDefinition: serviceTd,
+      desiredCount: s.compute.service.desiredCount,
+      assignPublicIp: false,
+      vpcSubnets: network.subnets,
+      securityGroups: [serviceSg],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+    });
+
+    this.albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSg', { vpc: network.vpc, description: 'Internal ALB', allowAllOutbound: false });
+    this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: network.vpc,
+      internetFacing: false,
+      vpcSubnets: network.subnets,
+      securityGroup: this.albSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.alb.logAccessLogs(props.logBucket, 'alb');
+    this.listener = this.alb.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false });
+    this.listener.addTargets('Service', {
+      port: s.compute.containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      healthCheck: { path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(15), healthyThresholdCount: 2 },
+      deregistrationDelay: Duration.seconds(20),
+    });
+
+    // --- worker -----------------------------------------------------------------------------------------------------
+    const workerTd = taskDefinition('worker', s.compute.worker);
+    workerTd.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+        resources: [messaging.queue.queueArn],
+      }),
+    );
+    const w = s.compute.worker;
+    this.worker = new ecs.FargateService(this, 'Worker', {
+      serviceName: n.worker,
+      cluster: this.cluster,
+      taskDefinition: workerTd,
+      // Starts at zero: autoscaling sets the count, and a first deploy does not wait on a worker whose signing key
+      // has not been pushed yet.
+      desiredCount: 0,
+      assignPublicIp: false,
+      vpcSubnets: network.subnets,
+      securityGroups: [taskSg('Worker')],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+    });
+    const scaling = this.worker.autoScaleTaskCount({ minCapacity: w.minCapacity, maxCapacity: w.maxCapacity });
+    // Backlog per running task; with no task running, any backlog counts as one task's worth so the worker starts.
+    const backlogPerTask = new cloudwatch.MathExpression({
+      label: 'order-events backlog per worker task',
+      expression: `IF(FILL(running, 0) > 0, visible / FILL(running, 0), IF(visible > 0, ${w.backlogPerTask}, 0))`,
+      usingMetrics: {
+        visible: messaging.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        running: new cloudwatch.Metric({
+          namespace: 'ECS/ContainerInsights',
+          metricName: 'RunningTaskCount',
+          dimensionsMap: { ClusterName: this.cluster.clusterName, ServiceName: this.worker.serviceName },
+          period: Duration.minutes(1),
+          statistic: 'Average',
+        }),
+      },
+      period: Duration.minutes(1),
+    });
+    scaling.scaleOnMetric('BacklogPerTask', {
+      metric: backlogPerTask,
+      adjustmentType: cdkAutoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: 0, change: -1 },
+        { lower: w.backlogPerTask, change: +1 },
+        { lower: w.backlogPerTask * 4, change: +3 },
+      ],
+      cooldown: Duration.minutes(1),
+      evaluationPeriods: 2,
+    });
+  }
+}

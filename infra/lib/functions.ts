@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionName } from '../../src/routes.js';
+import type { EnvSettings } from '../settings.js';
+import { plainEnvironment } from './appSettings.js';
+import type { Data } from './data.js';
+import type { Network } from './network.js';
+import { REPO_ROOT } from './paths.js';
+
+/** What runs when a handler is not bundled (tests that skip bundling, or an entry that does not exist yet). */
+const PLACEHOLDER = `exports.handler = async () => ({ statusCode: 503, body: JSON.stringify({ code: 'NOT_DEPLOYED', message: 'handler not bundled' }) });`;
+
+export interface FunctionsProps {
+  network: Network;
+  data: Data;
+  /** Plain settings the stack derives (Cognito ids). */
+  derivedSettings: Record<string, string>;
+  /** The secret the functions read DATABASE_URL from (SECRETS_ID: Lambda has no secret injection). */
+  databaseUrlSecret: secretsmanager.ISecret;
+}
+
+/**
+ * The Lambda functions of src/routes.ts FUNCTIONS, bundled from their entries with the local esbuild (no Docker),
+ * Node 22, in the isolated subnets with access to PostgreSQL only.
+ */
+export class Functions extends Construct {
+  readonly byName = {} as Record<FunctionName, lambda.IFunction>;
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, s: EnvSettings, props: FunctionsProps) {
+    super(scope, id);
+    const { network, data } = props;
+    this.securityGroup = new ec2.SecurityGroup(this, 'Sg', { vpc: network.vpc, description: 'Pier Lambda functions', allowAllOutbound: false });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints (no route leaves the VPC)');
+    this.securityGroup.connections.allowTo(data.cluster, ec2.Port.tcp(data.cluster.clusterEndpoint.port), 'PostgreSQL');
+
+    // Lambda sets AWS_REGION itself (and refuses it as a variable).
+    const environment = {
+      ...plainEnvironment({
+        ...s.appSettings,
+        ...props.derivedSettings,
+        PIER_ENV: s.env,
+        SECRETS_ID: props.databaseUrlSecret.secretArn,
+      }),
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+        logGroupName: `/pier/${s.env}/functions/${name}`,
+        retention: s.compute.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new iam.Role(this, `${name}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Pier function ${name}`,
+      });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+      // Functions in a VPC manage their own network interfaces; these EC2 actions take no resource-level scoping.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.databaseUrlSecret.secretArn] }));
+
+      const common = {
+        functionName: `${s.prefix}-${name}`,
+        description: spec.description,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.X86_64,
+        memorySize: s.functions.memoryMiB,
+        timeout: Duration.seconds(s.functions.timeoutSeconds),
+        vpc: network.vpc,
+        vpcSubnets: network.subnets,
+        securityGroups: [this.securityGroup],
+        allowPublicSubnet: false,
+        environment,
+        logGroup,
+        role,
+      };
+      const entry = join(REPO_ROOT, spec.entry);
+      if (s.functions.bundle && existsSync(entry)) {
+        this.byName[name] = new NodejsFunction(this, name, {
+          ...common,
+          entry,
+          handler: 'handler',
+          projectRoot: REPO_ROOT,
+          depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+          bundling: {
+            forceDockerBundling: false,
+            format: OutputFormat.ESM,
+            target: 'node22',
+            minify: true,
+            sourceMap: true,
+            // ESM output: CommonJS dependencies (pg) still call require() for Node built-ins.
+            banner: "import { createRequire as __pierCreateRequire } from 'node:module'; const require = __pierCreateRequire(import.meta.url);",
+            externalModules: ['@aws-sdk/*', 'pg-native'],
+            mainFields: ['module', 'main'],
+          },
+        });
+      } else {
+        if (s.functions.bundle) {
+          Annotations.of(this).addWarningV2('pier:functionMissing', `${spec.entry} does not exist: function ${name} is a placeholder answering 503`);
+        }
+        this.byName[name] = new lambda.Function(this, name, { ...common, code: lambda.Code.fromInline(PLACEHOLDER), handler: 'index.handler' });
+      }
+    }
+  }
+}

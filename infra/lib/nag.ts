@@ -1,0 +1,70 @@
+import { Validations, type Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { EnvSettings } from '../settings.js';
+import type { PierStack } from './stack.js';
+
+const ack = (scope: IConstruct | undefined, id: string, reason: string) => {
+  if (scope) Validations.of(scope).acknowledge({ id, reason });
+};
+
+/**
+ * Every accepted cdk-nag (AwsSolutions) finding, on the narrowest construct that has it, with the reason it is
+ * accepted. Anything not listed here fails the nag test.
+ */
+export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
+  const { compute, functions, data, api, web, auth } = stack;
+
+  // The generated credentials secret sits under the cluster construct (Cluster/Secret).
+  for (const secret of [data.cluster, data.databaseUrlSecret, stack.appSecret]) {
+    ack(
+      secret,
+      'AwsSolutions-SMG4',
+      'No automatic rotation: DATABASE_URL is assembled from the credentials at deploy time and the app secret is operator-owned (rotate by pushing a new value; the loader refreshes it).',
+    );
+  }
+  if (!s.data.deletionProtection) ack(data.cluster, 'AwsSolutions-RDS10', `Deletion protection is off in ${s.env} so the environment can be torn down; prod turns it on.`);
+
+  ack(web.distribution, 'AwsSolutions-CFR1', 'No geo restriction: the page is public and holds no data.');
+  ack(web.distribution, 'AwsSolutions-CFR2', 'No WAF on a static page (US$5+/month); the API behind it has throttling and a JWT authorizer.');
+  ack(web.distribution, 'AwsSolutions-CFR4', 'The default *.cloudfront.net certificate allows older TLS; a custom domain with its own certificate would pin TLSv1.2_2021.');
+
+  ack(auth.userPool, 'AwsSolutions-COG2', 'MFA is optional by design (TOTP can be enabled per user); required MFA would block the reference sign-in flow.');
+  ack(auth.userPool, 'AwsSolutions-COG8', 'Threat protection needs the Plus feature plan (per-MAU charge); Essentials keeps the idle cost at zero.');
+
+  for (const td of [compute.service.taskDefinition, compute.worker.taskDefinition]) {
+    ack(td, 'AwsSolutions-ECS2', 'Environment holds only plain settings (src/config/schema.ts, secret: false); secret settings are Secrets Manager references (checked by infra/stack.test.ts).');
+    ack(
+      td.executionRole,
+      'AwsSolutions-IAM5[Resource::*]',
+      'ecr:GetAuthorizationToken does not support resource-level permissions (AWS requires Resource "*"); image pulls are scoped to the repository.',
+    );
+  }
+  for (const fn of Object.values(functions.byName)) {
+    ack(fn.role, 'AwsSolutions-IAM5[Resource::*]', 'Lambda in a VPC manages ENIs; ec2:CreateNetworkInterface/Describe/Delete/Assign/Unassign do not support resource-level scoping here.');
+    ack(fn, 'AwsSolutions-L1', 'Node.js 22 on purpose: the image (node:22) and the code target the same runtime.');
+  }
+
+  for (const r of api.node.findAll()) {
+    if (/^RouteGET(healthz|openapijson)$/.test(r.node.id)) ack(r, 'AwsSolutions-APIG4', 'Public by the route table (src/routes.ts auth none): health check and API description.');
+  }
+
+  // The BucketDeployment provider (aws-cdk-lib's singleton Lambda) exists only when web/dist was built.
+  for (const c of (stack as Stack).node.children) {
+    if (!c.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
+    ack(c, 'AwsSolutions-L1', "aws-cdk-lib's BucketDeployment provider picks its own runtime.");
+    ack(c, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "aws-cdk-lib's BucketDeployment provider role; only writes its own logs.");
+    const why = 'BucketDeployment copies the page from the CDK asset bucket into the web bucket: object-level wildcards on those two buckets only.';
+    for (const id of [
+      'AwsSolutions-IAM5[Action::s3:GetObject*]',
+      'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+      'AwsSolutions-IAM5[Action::s3:List*]',
+      'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+      'AwsSolutions-IAM5[Action::s3:Abort*]',
+      'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${stack.account}-${stack.region}/*]`,
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(web.bucket.node.defaultChild as never)}.Arn>/*]`,
+    ]) {
+      ack(c, id, why);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { names, type EnvSettings } from '../settings.js';
+import { Api } from './api.js';
+import { Auth } from './auth.js';
+import { Compute } from './compute.js';
+import { Data } from './data.js';
+import { Functions } from './functions.js';
+import { Messaging } from './messaging.js';
+import { Network } from './network.js';
+import { acknowledgeNagFindings } from './nag.js';
+import { Web } from './web.js';
+
+export interface PierStackProps extends StackProps {
+  settings: EnvSettings;
+}
+
+/** One environment of Pier: the parts, one construct per concern, wired together. */
+export class PierStack extends Stack {
+  readonly network: Network;
+  readonly data: Data;
+  readonly messaging: Messaging;
+  readonly auth: Auth;
+  readonly compute: Compute;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly web: Web;
+  readonly appSecret: secretsmanager.Secret;
+  readonly settings: EnvSettings;
+
+  constructor(scope: Construct, id: string, props: PierStackProps) {
+    super(scope, id, props);
+    const s = props.settings;
+    this.settings = s;
+    const n = names(s);
+
+    // ALB, CloudFront and web-bucket access logs. ACLs stay enabled: CloudFront's standard logs need them.
+    const logBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(s.compute.logRetentionDays) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.network = new Network(this, 'Network', s);
+    this.data = new Data(this, 'Data', s, this.network);
+    this.messaging = new Messaging(this, 'Messaging', s);
+    this.web = new Web(this, 'Web', s, logBucket);
+    this.auth = new Auth(this, 'Auth', s, this.web.url);
+
+    // Operator-owned secret settings (`npm run secrets -- push`). Created empty; the stack never writes it again.
+    this.appSecret = new secretsmanager.Secret(this, 'AppSecret', {
+      secretName: n.appSecret,
+      description: 'Pier settings pushed by the operator (JSON: one key per secret setting)',
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+    });
+
+    const identity = {
+      COGNITO_USER_POOL_ID: this.auth.userPool.userPoolId,
+      COGNITO_CLIENT_ID: this.auth.client.userPoolClientId,
+      COGNITO_DOMAIN: this.auth.domain.baseUrl(),
+    };
+    this.compute = new Compute(this, 'Compute', s, {
+      network: this.network,
+      data: this.data,
+      messaging: this.messaging,
+      appSecret: this.appSecret,
+      logBucket,
+      derivedSettings: {
+        ...identity,
+        ORDER_EVENTS_QUEUE_URL: this.messaging.queue.queueUrl,
+        ORDER_EVENTS_DLQ_URL: this.messaging.dlq.queueUrl,
+      },
+    });
+    this.functions = new Functions(this, 'Functions', s, {
+      network: this.network,
+      data: this.data,
+      derivedSettings: identity,
+      databaseUrlSecret: this.data.databaseUrlSecret,
+    });
+    this.api = new Api(this, 'Api', s, {
+      network: this.network,
+      auth: this.auth,
+      compute: this.compute,
+      functions: this.functions,
+      corsOrigins: [this.web.url.replace(/\/$/, ''), ...s.api.corsOrigins],
+    });
+    this.web.deployIfBuilt({
+      apiUrl: this.api.url,
+      cognitoDomain: this.auth.domain.baseUrl(),
+      clientId: this.auth.client.userPoolClientId,
+      redirectUri: this.web.url,
+      region: this.region,
+    });
+
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out('ApiUrl', this.api.url, 'HTTP API base URL');
+    out('WebUrl', this.web.url, 'The web page');
+    out('HostedLoginUrl', this.auth.domain.baseUrl(), 'Cognito hosted login');
+    out('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool (npm run users)');
+    out('UserPoolClientId', this.auth.client.userPoolClientId, 'Web app client');
+    out('AppSecretName', n.appSecret, 'Push settings here: npm run secrets -- push --secret-id <this>');
+    out('ClusterName', this.compute.cluster.clusterName, 'ECS cluster (npm run pause / resume)');
+    out('ServiceName', this.compute.service.serviceName, 'ECS service');
+    out('WorkerName', this.compute.worker.serviceName, 'ECS worker');
+    out('QueueUrl', this.messaging.queue.queueUrl, 'order-events queue');
+    out('DlqUrl', this.messaging.dlq.queueUrl, 'order-events dead-letter queue (npm run dlq)');
+
+    acknowledgeNagFindings(this, s);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Every name, size and switch of the cloud deployment, one typed object per environment. The stacks read nothing
+ * else (apart from src/routes.ts and src/config/schema.ts, the shared sources of truth), so a reviewer can see what an
+ * environment costs and how it is shaped from this file alone.
+ */
+
+export type EnvName = 'dev' | 'prod';
+
+export interface FargateSize {
+  /** Fargate CPU units (256 = 0.25 vCPU). */
+  cpu: 256 | 512 | 1024 | 2048 | 4096;
+  /** MiB; must be a valid pairing with `cpu`. */
+  memoryMiB: number;
+}
+
+export interface EnvSettings {
+  env: EnvName;
+  /** Prefix of every physical name (cluster, services, secrets, log groups). */
+  prefix: string;
+  /** Used only when no account/region comes from the CLI or the environment (offline `npm run synth`, tests). */
+  region: string;
+  /** Listed, not looked up, so synth needs no credentials or context lookups. */
+  availabilityZones: string[];
+  network: {
+    cidr: string;
+    /** AZs that get interface endpoints (each endpoint costs per AZ-hour); the rest reach them cross-AZ. */
+    endpointAzCount: number;
+    flowLogRetentionDays: number;
+  };
+  data: {
+    databaseName: string;
+    username: string;
+    engineVersion: '16.6' | '17.4';
+    /** Aurora Serverless v2 capacity in ACU; 0 lets the cluster pause when idle. */
+    minAcu: number;
+    maxAcu: number;
+    /** Idle time before a 0-ACU cluster pauses. */
+    autoPauseMinutes: number;
+    /** Readers beside the writer (in another AZ): failover targets. */
+    readers: number;
+    backupRetentionDays: number;
+    deletionProtection: boolean;
+    /** Keep (snapshot) or destroy the cluster on `cdk destroy`. */
+    retainOnDelete: boolean;
+  };
+  messaging: {
+    queueName: string;
+    dlqName: string;
+    maxReceiveCount: number;
+    visibilityTimeoutSeconds: number;
+    retentionDays: number;
+    /** Alarm when the oldest message in the main queue is older than this. */
+    oldestMessageAlarmSeconds: number;
+  };
+  auth: {
+    /** Cognito hosted-login domain prefix; must be unique in the region. Unset: `pier-<env>-<account id>`. */
+    domainPrefix?: string;
+    /** Extra callback/logout URLs (the CloudFront page URL is always added). */
+    callbackUrls: string[];
+    logoutUrls: string[];
+    /** Public client: access and ID token lifetime. */
+    tokenValidityMinutes: number;
+    minPasswordLength: number;
+  };
+  compute: {
+    /**
+     * `asset`: build the repository's Dockerfile into ECR at deploy time.
+     * `registry`: pull `image` (e.g. from Docker Hub) with the credentials in the secret `registryCredentialsSecretName`
+     * (a JSON secret with `username` and `password`).
+     */
+    image: { source: 'asset' } | { source: 'registry'; image: string; registryCredentialsSecretName: string };
+    containerPort: number;
+    logRetentionDays: number;
+    service: FargateSize & { desiredCount: number };
+    worker: FargateSize & {
+      minCapacity: number;
+      maxCapacity: number;
+      /** Target messages waiting per running worker task. */
+      backlogPerTask: number;
+    };
+  };
+  api: {
+    throttleRatePerSecond: number;
+    throttleBurst: number;
+    accessLogRetentionDays: number;
+    /** Origins allowed by the HTTP API's CORS (the CloudFront page URL is always added). */
+    corsOrigins: string[];
+  };
+  functions: {
+    memoryMiB: number;
+    timeoutSeconds: number;
+    /** Bundle the handlers with esbuild. Off only in tests that do not look at the code (it keeps them fast). */
+    bundle: boolean;
+  };
+  web: {
+    /** Folder with the built page; deployed only if it exists. */
+    distDir: string;
+  };
+  /** Plain settings (src/config/schema.ts) set in every task and function environment. */
+  appSettings: Record<string, string>;
+}
+
+const base = (env: EnvName) => ({
+  env,
+  prefix: `pier-${env}`,
+  region: 'us-east-1',
+  availabilityZones: ['us-east-1a', 'us-east-1b'],
+});
+
+export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
+  dev: {
+    ...base('dev'),
+    network: { cidr: '10.40.0.0/16', endpointAzCount: 1, flowLogRetentionDays: 7 },
+    data: {
+      databaseName: 'pier',
+      username: 'pier',
+      engineVersion: '16.6',
+      minAcu: 0,
+      maxAcu: 2,
+      autoPauseMinutes: 10,
+      readers: 0,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      retainOnDelete: false,
+    },
+    messaging: {
+      queueName: 'pier-dev-order-events',
+      dlqName: 'pier-dev-order-events-dlq',
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 60,
+      retentionDays: 4,
+      oldestMessageAlarmSeconds: 900,
+    },
+    auth: {
+      callbackUrls: ['http://localhost:4000/'],
+      logoutUrls: ['http://localhost:4000/'],
+      tokenValidityMinutes: 60,
+      minPasswordLength: 12,
+    },
+    compute: {
+      image: { source: 'asset' },
+      containerPort: 8080,
+      logRetentionDays: 14,
+      service: { cpu: 256, memoryMiB: 512, desiredCount: 1 },
+      worker: { cpu: 256, memoryMiB: 512, minCapacity: 0, maxCapacity: 2, backlogPerTask: 100 },
+    },
+    api: { throttleRatePerSecond: 20, throttleBurst: 40, accessLogRetentionDays: 14, corsOrigins: ['http://localhost:4000'] },
+    functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true },
+    web: { distDir: 'web/dist' },
+    appSettings: { LOG_LEVEL: 'info' },
+  },
+  prod: {
+    ...base('prod'),
+    network: { cidr: '10.41.0.0/16', endpointAzCount: 2, flowLogRetentionDays: 90 },
+    data: {
+      databaseName: 'pier',
+      username: 'pier',
+      engineVersion: '16.6',
+      minAcu: 0.5,
+      maxAcu: 8,
+      autoPauseMinutes: 0,
+      readers: 1,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+      retainOnDelete: true,
+    },
+    messaging: {
+      queueName: 'pier-prod-order-events',
+      dlqName: 'pier-prod-order-events-dlq',
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 60,
+      retentionDays: 14,
+      oldestMessageAlarmSeconds: 300,
+    },
+    auth: { callbackUrls: [], logoutUrls: [], tokenValidityMinutes: 60, minPasswordLength: 12 },
+    compute: {
+      image: { source: 'asset' },
+      containerPort: 8080,
+      logRetentionDays: 90,
+      service: { cpu: 512, memoryMiB: 1024, desiredCount: 2 },
+      worker: { cpu: 256, memoryMiB: 512, minCapacity: 1, maxCapacity: 10, backlogPerTask: 100 },
+    },
+    api: { throttleRatePerSecond: 200, throttleBurst: 400, accessLogRetentionDays: 90, corsOrigins: [] },
+    functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true },
+    web: { distDir: 'web/dist' },
+    appSettings: { LOG_LEVEL: 'info' },
+  },
+};
+
+export function envSettings(name: string | undefined): EnvSettings {
+  const key = (name ?? 'dev') as EnvName;
+  const found = ENVIRONMENTS[key];
+  if (!found) throw new Error(`unknown environment "${name}": use one of ${Object.keys(ENVIRONMENTS).join(', ')}`);
+  return found;
+}
+
+/** Physical names the pause/resume script and the docs share with the stack. */
+export const names = (s: EnvSettings) => ({
+  stack: `Pier-${s.env}`,
+  cluster: s.prefix,
+  service: `${s.prefix}-service`,
+  worker: `${s.prefix}-worker`,
+  appSecret: `${s.prefix}/app`,
+  databaseUrlSecret: `${s.prefix}/database-url`,
+});

@@ -1,0 +1,316 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import cdkNag from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_KEYS, settings as configSettings } from '../src/config/schema.js';
+import { API_SCOPES, FUNCTIONS, RESOURCE_SERVER_ID, ROUTES, routeKey } from '../src/routes.js';
+import { buildApp } from './app.js';
+import { ROLE_COMMANDS } from './lib/compute.js';
+import { INTERFACE_ENDPOINTS } from './lib/network.js';
+import type { PierStack } from './lib/stack.js';
+import { ENVIRONMENTS, type EnvSettings } from './settings.js';
+
+/*
+ * One synth of both environments for the whole file. Bundling is off here (the functions get placeholder code);
+ * infra/bundle.test.ts proves the real bundle. cdk-nag runs once per stack in its own test.
+ */
+// Synthesized CloudFormation is untyped JSON; the assertions below are what give it shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Res = { Type: string; Properties: Record<string, any>; DependsOn?: unknown };
+type Built = { s: EnvSettings; stack: PierStack; t: Template; res: Record<string, Res> };
+
+const outdir = mkdtempSync(join(tmpdir(), 'pier-cdk-'));
+const built: Record<string, Built> = {};
+let app: App;
+
+const noBundle = (s: EnvSettings): EnvSettings => ({ ...s, functions: { ...s.functions, bundle: false } });
+
+beforeAll(() => {
+  app = new App({ outdir });
+  const stacks = buildApp(app, { envs: [noBundle(ENVIRONMENTS.dev), noBundle(ENVIRONMENTS.prod)], nag: false });
+  for (const stack of stacks) {
+    const t = Template.fromStack(stack);
+    built[stack.settings.env] = { s: stack.settings, stack, t, res: t.toJSON().Resources };
+  }
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const ofType = (b: Built, type: string) => Object.entries(b.res).filter(([, r]) => r.Type === type);
+const ref = (id: string) => ({ Ref: id });
+const isolatedSubnetIds = (b: Built) =>
+  ofType(b, 'AWS::EC2::Subnet')
+    .filter(([, r]) => (r.Properties.Tags as { Key: string; Value: string }[]).some((tag) => tag.Key === 'aws-cdk:subnet-type' && tag.Value === 'Isolated'))
+    .map(([id]) => id);
+const IAM_STAR_RESOURCE_ALLOWED: Record<string, string> = {
+  'ecr:GetAuthorizationToken': 'no resource-level permissions (AWS requires *)',
+  'ec2:CreateNetworkInterface': 'Lambda VPC ENIs',
+  'ec2:DescribeNetworkInterfaces': 'Describe* takes no resource',
+  'ec2:DeleteNetworkInterface': 'Lambda VPC ENIs',
+  'ec2:AssignPrivateIpAddresses': 'Lambda VPC ENIs',
+  'ec2:UnassignPrivateIpAddresses': 'Lambda VPC ENIs',
+  'cloudfront:GetInvalidation': 'BucketDeployment provider (aws-cdk-lib); CloudFront invalidation actions',
+  'cloudfront:CreateInvalidation': 'BucketDeployment provider (aws-cdk-lib); CloudFront invalidation actions',
+};
+
+describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
+  const b = () => built[env]!;
+
+  it('has no NAT gateway, no internet gateway and no route out of the VPC', () => {
+    b().t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    b().t.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    b().t.resourceCountIs('AWS::EC2::Route', 0);
+    for (const [, subnet] of ofType(b(), 'AWS::EC2::Subnet')) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    expect(isolatedSubnetIds(b())).toHaveLength(2);
+    b().t.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  it('runs every task in the isolated subnets without a public IP', () => {
+    const services = ofType(b(), 'AWS::ECS::Service');
+    expect(services).toHaveLength(2);
+    const subnets = isolatedSubnetIds(b()).map(ref);
+    for (const [, svc] of services) {
+      const vpc = svc.Properties.NetworkConfiguration.AwsvpcConfiguration;
+      expect(vpc.AssignPublicIp).toBe('DISABLED');
+      expect(vpc.Subnets).toEqual(expect.arrayContaining(subnets));
+      expect(vpc.Subnets).toHaveLength(subnets.length);
+      expect(svc.Properties.DeploymentConfiguration.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
+    }
+  });
+
+  it('puts every function in the isolated subnets', () => {
+    const subnets = isolatedSubnetIds(b()).map(ref);
+    const fns = ofType(b(), 'AWS::Lambda::Function').filter(([, f]) => String(f.Properties.FunctionName ?? '').startsWith(b().s.prefix));
+    expect(fns).toHaveLength(Object.keys(FUNCTIONS).length);
+    for (const [, fn] of fns) {
+      expect(fn.Properties.VpcConfig.SubnetIds).toEqual(expect.arrayContaining(subnets));
+      expect(fn.Properties.VpcConfig.SubnetIds).toHaveLength(subnets.length);
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    }
+  });
+
+  it('has every VPC endpoint: interface endpoints with private DNS in the configured AZs, and the S3 gateway', () => {
+    const endpoints = ofType(b(), 'AWS::EC2::VPCEndpoint');
+    const names = endpoints.map(([, e]) => JSON.stringify(e.Properties.ServiceName));
+    for (const svc of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'sqs']) {
+      const found = endpoints.find(([, e]) => JSON.stringify(e.Properties.ServiceName).includes(`.${svc}"`));
+      expect(found, `endpoint ${svc} in ${names.join(' ')}`).toBeDefined();
+      expect(found![1].Properties.VpcEndpointType).toBe('Interface');
+      expect(found![1].Properties.PrivateDnsEnabled).toBe(true);
+      expect(found![1].Properties.SubnetIds).toHaveLength(b().s.network.endpointAzCount);
+    }
+    const s3 = endpoints.filter(([, e]) => e.Properties.VpcEndpointType === 'Gateway');
+    expect(s3).toHaveLength(1);
+    expect(JSON.stringify(s3[0]![1].Properties.ServiceName)).toContain('.s3');
+    expect(endpoints).toHaveLength(Object.keys(INTERFACE_ENDPOINTS).length + 1);
+  });
+
+  it('references secret settings from Secrets Manager and never puts one in an environment', () => {
+    expect(SECRET_KEYS).toContain('DATABASE_URL');
+    for (const [id, td] of ofType(b(), 'AWS::ECS::TaskDefinition')) {
+      for (const c of td.Properties.ContainerDefinitions) {
+        const envNames: string[] = c.Environment.map((e: { Name: string }) => e.Name);
+        for (const key of SECRET_KEYS) expect(envNames, `${id} environment`).not.toContain(key);
+        for (const name of envNames) expect(configSettings, `${name} is a setting`).toHaveProperty(name);
+        expect(c.Secrets).toEqual([
+          {
+            Name: 'DATABASE_URL',
+            ValueFrom: { 'Fn::Join': ['', [ref(b().stack.getLogicalId(b().stack.data.databaseUrlSecret.node.defaultChild as never)), ':DATABASE_URL::']] },
+          },
+        ]);
+        expect(envNames).toContain('SECRETS_ID');
+      }
+    }
+    for (const [id, fn] of ofType(b(), 'AWS::Lambda::Function')) {
+      const vars = Object.keys(fn.Properties.Environment?.Variables ?? {});
+      for (const key of SECRET_KEYS) expect(vars, `${id} environment`).not.toContain(key);
+    }
+    // The URL secret holds dynamic references only, never a literal password.
+    const [, urlSecret] = ofType(b(), 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === `${b().s.prefix}/database-url`)!;
+    const text = JSON.stringify(urlSecret.Properties.SecretString);
+    expect(text).toContain('{{resolve:secretsmanager:');
+    expect(text).toContain(':SecretString:password::}}');
+  });
+
+  it('runs tasks as a non-root user with a read-only root filesystem, logging to CloudWatch, with the image roles', () => {
+    const commands: string[][] = [];
+    for (const [, td] of ofType(b(), 'AWS::ECS::TaskDefinition')) {
+      for (const c of td.Properties.ContainerDefinitions) {
+        expect(c.User).toMatch(/^[1-9]\d*(:\d+)?$/);
+        expect(c.ReadonlyRootFilesystem).toBe(true);
+        expect(c.LogConfiguration.LogDriver).toBe('awslogs');
+        commands.push(c.Command);
+      }
+    }
+    expect(commands).toEqual(expect.arrayContaining([[...ROLE_COMMANDS.service], [...ROLE_COMMANDS.worker]]));
+    b().t.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+  });
+
+  it('checks /healthz on the internal ALB', () => {
+    b().t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+    b().t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/healthz', TargetType: 'ip' });
+  });
+
+  it('has a JWT authorizer whose issuer and audience are the user pool and the web client', () => {
+    const pool = b().stack.getLogicalId(b().stack.auth.userPool.node.defaultChild as never);
+    const client = b().stack.getLogicalId(b().stack.auth.client.node.defaultChild as never);
+    b().t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [ref(client)],
+        Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(pool)]] },
+      },
+    });
+    const [[, poolRes]] = ofType(b(), 'AWS::Cognito::UserPool') as [[string, Res]];
+    expect(poolRes.Properties.UsernameAttributes).toEqual(['email']);
+    expect(poolRes.Properties.MfaConfiguration).toBe('OPTIONAL');
+    b().t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: Match.arrayWith(Object.keys(API_SCOPES).map((sc) => `${RESOURCE_SERVER_ID}/${sc}`)),
+    });
+    b().t.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: RESOURCE_SERVER_ID,
+      Scopes: Object.entries(API_SCOPES).map(([ScopeName, ScopeDescription]) => ({ ScopeName, ScopeDescription })),
+    });
+    b().t.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+  });
+
+  it('creates every route of src/routes.ts with its integration, authorization and scopes', () => {
+    const routes = ofType(b(), 'AWS::ApiGatewayV2::Route');
+    expect(routes).toHaveLength(ROUTES.length);
+    const authorizer = ofType(b(), 'AWS::ApiGatewayV2::Authorizer')[0]![0];
+    for (const r of ROUTES) {
+      const found = routes.find(([, x]) => x.Properties.RouteKey === routeKey(r));
+      expect(found, routeKey(r)).toBeDefined();
+      const p = found![1].Properties;
+      if (r.auth.type === 'jwt') {
+        expect(p.AuthorizationType).toBe('JWT');
+        expect(p.AuthorizerId).toEqual(ref(authorizer));
+        expect(p.AuthorizationScopes ?? []).toEqual(r.auth.scopes);
+      } else {
+        expect(p.AuthorizationType ?? 'NONE').toBe('NONE');
+        expect(p.AuthorizerId).toBeUndefined();
+      }
+      const integrationId = p.Target['Fn::Join'][1][1].Ref as string;
+      const integration = b().res[integrationId]!.Properties;
+      if (r.target.kind === 'function') {
+        expect(integration.IntegrationType).toBe('AWS_PROXY');
+        const fnId = integration.IntegrationUri['Fn::GetAtt'][0] as string;
+        expect(b().res[fnId]!.Properties.FunctionName).toBe(`${b().s.prefix}-${r.target.name}`);
+      } else {
+        expect(integration.IntegrationType).toBe('HTTP_PROXY');
+        expect(integration.ConnectionType).toBe('VPC_LINK');
+        expect(integration.IntegrationUri).toEqual(ref(b().stack.getLogicalId(b().stack.compute.listener.node.defaultChild as never)));
+      }
+    }
+  });
+
+  it('throttles the API stage and writes access logs', () => {
+    b().t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: b().s.api.throttleRatePerSecond, ThrottlingBurstLimit: b().s.api.throttleBurst },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('sends failed order events to the DLQ after maxReceiveCount, encrypted, with alarms', () => {
+    const dlq = b().stack.getLogicalId(b().stack.messaging.dlq.node.defaultChild as never);
+    b().t.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: b().s.messaging.queueName,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: b().s.messaging.maxReceiveCount },
+    });
+    b().t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }] });
+    b().t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: b().s.messaging.oldestMessageAlarmSeconds });
+  });
+
+  it('keeps the database encrypted in the isolated subnets, with prod protections', () => {
+    const d = b().s.data;
+    b().t.hasResourceProperties('AWS::RDS::DBCluster', {
+      Engine: 'aurora-postgresql',
+      StorageEncrypted: true,
+      DeletionProtection: d.deletionProtection,
+      BackupRetentionPeriod: d.backupRetentionDays,
+      ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: d.minAcu, MaxCapacity: d.maxAcu }),
+    });
+    b().t.resourceCountIs('AWS::RDS::DBInstance', 1 + d.readers);
+    const [[, group]] = ofType(b(), 'AWS::RDS::DBSubnetGroup') as [[string, Res]];
+    expect(group.Properties.SubnetIds).toEqual(isolatedSubnetIds(b()).map(ref));
+    if (env === 'prod') expect(d.deletionProtection && d.backupRetentionDays >= 7).toBe(true);
+  });
+
+  it('serves the web page from a private bucket through CloudFront with origin access control', () => {
+    b().t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    b().t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
+      }),
+    });
+  });
+
+  it('grants no wildcard actions, and Resource "*" only where AWS requires it', () => {
+    for (const [id, policy] of ofType(b(), 'AWS::IAM::Policy')) {
+      const library = id.startsWith('CustomCDKBucketDeployment');
+      for (const st of policy.Properties.PolicyDocument.Statement) {
+        const actions: string[] = [st.Action].flat();
+        // aws-cdk-lib's BucketDeployment provider uses s3:GetObject*-style grants on its two buckets (acknowledged in nag).
+        if (!library) for (const a of actions) expect(a, `${id}`).not.toContain('*');
+        if ([st.Resource].flat().includes('*')) {
+          for (const a of actions) expect(IAM_STAR_RESOURCE_ALLOWED, `${id}: ${a} on *`).toHaveProperty([a]);
+        }
+      }
+    }
+  });
+
+  it('gives each task role only its own queue actions and the app secret', () => {
+    const statements = (role: 'service' | 'worker') => {
+      const roleId = b().stack.getLogicalId(b().stack.compute[role].taskDefinition.taskRole.node.defaultChild as never);
+      return ofType(b(), 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(roleId)]))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    };
+    const queue = { 'Fn::GetAtt': [b().stack.getLogicalId(b().stack.messaging.queue.node.defaultChild as never), 'Arn'] };
+    const secret = ref(b().stack.getLogicalId(b().stack.appSecret.node.defaultChild as never));
+    expect(statements('service')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: queue }),
+        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secret }),
+      ]),
+    );
+    expect(statements('service')).toHaveLength(2);
+    expect(statements('worker')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'], Resource: queue }),
+        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secret }),
+      ]),
+    );
+    expect(statements('worker')).toHaveLength(2);
+  });
+
+  it('scales the worker on backlog per task', () => {
+    b().t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: b().s.compute.worker.minCapacity,
+      MaxCapacity: b().s.compute.worker.maxCapacity,
+    });
+    b().t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('visible / FILL\\(running, 0\\)') })]),
+    });
+  });
+
+  it('passes cdk-nag AwsSolutions checks, every acknowledgement with a reason', () => {
+    const report = new cdkNag.AwsSolutionsChecks(app).validateScope(b().stack);
+    const unacknowledged = report.violations.map((v) => `${v.severity} ${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(unacknowledged).toEqual([]);
+    expect(report.success).toBe(true);
+    const acks = b()
+      .stack.node.findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acks.length).toBeGreaterThan(5);
+    for (const [id, reason] of acks) expect(reason.length, id).toBeGreaterThan(30);
+  });
+});
