@@ -33,7 +33,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('local runtime (npm start)', () => {
+// A start brings up every part (embedded Postgres included): several seconds each on two busy cores.
+describe('local runtime (npm start)', { timeout: 90_000 }, () => {
   it('serves /healthz and writes endpoints.json with the service and the Secrets Manager stand-in', async () => {
     runtime = await start();
     const endpoints = JSON.parse(await readFile(join(dir, 'data', 'endpoints.json'), 'utf8')) as Record<string, string>;
