@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,18 @@ describe('loadConfig refuses bad input with a clear error', () => {
     const err = await configError(load({ DOCKER_SECRETS_DIR: file }));
     expect(err.code).toBe('CONFIG_SECRETS_DIR_UNREADABLE');
     expect(err.message).toBe(`cannot read ${file} (ENOTDIR)`);
+  });
+
+  // As root (how these tests usually run) chmod blocks nothing, so this only runs for other users (CI as non-root).
+  it.skipIf(process.getuid?.() === 0)('a secrets folder without read permission cannot be read', async () => {
+    await chmod(secretsDir, 0o000);
+    try {
+      const err = await configError(load({}));
+      expect(err.code).toBe('CONFIG_SECRETS_DIR_UNREADABLE');
+      expect(err.message).toBe(`cannot read ${secretsDir} (EACCES)`);
+    } finally {
+      await chmod(secretsDir, 0o700);
+    }
   });
 
   it('a Docker secret that cannot be read names its key', async () => {
