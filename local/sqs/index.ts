@@ -18,6 +18,8 @@ export interface SqsOptions {
   dataDir: string;
   region: string;
   logger: Logger;
+  /** fdatasync each group of changes before answering (default true); false trades power-cut safety for speed. */
+  sync?: boolean;
 }
 
 export interface RunningSqs extends RunningPart {
@@ -49,6 +51,7 @@ export async function startSqs(opts: SqsOptions): Promise<RunningSqs> {
     replay: (r) => core.apply(r),
     snapshot: () => core.snapshot(),
     onWarning: (msg, detail) => logger.warn(detail ?? {}, msg),
+    sync: opts.sync ?? true,
   });
   sink.journal = journal;
   const j = journal;

@@ -13,7 +13,17 @@ export interface JournalOptions {
   /** Compact while running once this many bytes were appended (and the journal is 4x its last snapshot). */
   compactAfterBytes?: number;
   onWarning?: (message: string, detail?: Record<string, unknown>) => void;
+  /** false: write without fdatasync (survives a process crash, not a power cut). Default true. */
+  sync?: boolean;
 }
+
+/**
+ * Records an answer does not wait for: receive counts, deletes and moves. They are written in order with the rest
+ * (within milliseconds, and always before a later send's flush completes), but losing one to a power cut only
+ * means a message is delivered again, which SQS's at-least-once delivery allows anyway. Sends and queue changes
+ * are on disk before they are acknowledged.
+ */
+const RELAXED = new Set<JournalRecord['o']>(['r', 'd', 'mv']);
 
 interface Waiter {
   target: number;
@@ -24,12 +34,14 @@ interface Waiter {
 /**
  * An append-only journal of queue changes, one JSON line each. Changes made while one write is on its way gather
  * and go out together with one fdatasync (group commit), so a burst of requests costs one disk flush; `commit()`
- * resolves once everything appended before it is on disk. At start-up the journal is replayed and rewritten as a
- * snapshot of what is left (compaction); a torn last line from a crash is ignored.
+ * resolves once every change that must be durable before it is answered is on disk. At start-up the journal is
+ * replayed and rewritten as a snapshot of what is left (compaction); a torn last line from a crash is ignored.
  */
 export class Journal {
   private pending: string[] = [];
   private appended = 0;
+  /** Sequence number of the last record an answer must wait for. */
+  private mustSync = 0;
   private durable = 0;
   private waiters: Waiter[] = [];
   private flushing = false;
@@ -65,13 +77,22 @@ export class Journal {
     const line = JSON.stringify(record) + '\n';
     this.pending.push(line);
     this.appended += 1;
+    if (!RELAXED.has(record.o)) this.mustSync = this.appended;
     this.schedule();
   }
 
-  /** Resolves when every record appended so far is on disk. */
+  /** Resolves when every record appended so far that must be durable before an answer is on disk. */
   commit(): Promise<void> {
+    return this.waitFor(this.mustSync);
+  }
+
+  /** Resolves when every record appended so far is on disk. */
+  flushAll(): Promise<void> {
+    return this.waitFor(this.appended);
+  }
+
+  private waitFor(target: number): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
-    const target = this.appended;
     if (this.durable >= target) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ target, resolve, reject });
@@ -80,7 +101,7 @@ export class Journal {
   }
 
   async close(): Promise<void> {
-    await this.commit().catch(() => {});
+    await this.flushAll().catch(() => {});
     this.closed = true;
     await this.fh.close();
   }
@@ -115,7 +136,7 @@ export class Journal {
           const data = Buffer.from(this.pending.join(''));
           this.pending = [];
           await writeAll(this.fh, data);
-          await this.fh.datasync();
+          if (this.opts.sync !== false) await this.fh.datasync();
           this.bytesSinceCompaction += data.length;
         }
         this.durable = upto;

@@ -15,11 +15,11 @@ export interface TestSqs {
 }
 
 /** For tests and benchmarks: the endpoint on a random port with a temp data folder, and a real SDK client for it. */
-export async function startTestSqs(opts: { dataDir?: string; region?: string } = {}): Promise<TestSqs> {
+export async function startTestSqs(opts: { dataDir?: string; region?: string; sync?: boolean } = {}): Promise<TestSqs> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'pier-sqs-')));
   const region = opts.region ?? 'us-east-1';
   const logger = createLogger({ level: 'silent' });
-  const start = () => startSqs({ host: '127.0.0.1', port: 0, dataDir, region, logger });
+  const start = () => startSqs({ host: '127.0.0.1', port: 0, dataDir, region, logger, ...(opts.sync === undefined ? {} : { sync: opts.sync }) });
   const makeClient = (url: string) =>
     new SQSClient({ endpoint: url, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const t: TestSqs = {
