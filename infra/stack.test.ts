@@ -29,7 +29,7 @@ let app: App;
 const noBundle = (s: EnvSettings): EnvSettings => ({ ...s, functions: { ...s.functions, bundle: false } });
 
 beforeAll(() => {
-  app = new App({ outdir });
+  app = new App({ outdir, builtinCloudFormationValidation: false });
   const stacks = buildApp(app, { envs: [noBundle(ENVIRONMENTS.dev), noBundle(ENVIRONMENTS.prod)], nag: false });
   for (const stack of stacks) {
     const t = Template.fromStack(stack);
@@ -226,6 +226,12 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     });
     b().t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }] });
     b().t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: b().s.messaging.oldestMessageAlarmSeconds });
+    // The worker is told the same receive count and visibility timeout the queue has.
+    for (const [, td] of ofType(b(), 'AWS::ECS::TaskDefinition')) {
+      const env = Object.fromEntries(td.Properties.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+      expect(env.ORDER_EVENTS_MAX_RECEIVE_COUNT).toBe(String(b().s.messaging.maxReceiveCount));
+      expect(env.WORKER_VISIBILITY_TIMEOUT_SECONDS).toBe(String(b().s.messaging.visibilityTimeoutSeconds));
+    }
   });
 
   it('keeps the database encrypted in the isolated subnets, with prod protections', () => {

@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName } from '../../src/routes.js';
+import { FUNCTION_BUNDLE, FUNCTIONS, type FunctionName } from '../../src/routes.js';
 import type { EnvSettings } from '../settings.js';
 import { plainEnvironment } from './appSettings.js';
 import type { Data } from './data.js';
@@ -96,15 +96,15 @@ export class Functions extends Construct {
           handler: 'handler',
           projectRoot: REPO_ROOT,
           depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+          // The same esbuild options scripts/bundle-functions.ts uses (src/routes.ts FUNCTION_BUNDLE), on the local esbuild.
           bundling: {
             forceDockerBundling: false,
-            format: OutputFormat.ESM,
-            target: 'node22',
-            minify: true,
-            sourceMap: true,
-            // ESM output: CommonJS dependencies (pg) still call require() for Node built-ins.
-            banner: "import { createRequire as __pierCreateRequire } from 'node:module'; const require = __pierCreateRequire(import.meta.url);",
-            externalModules: ['@aws-sdk/*', 'pg-native'],
+            format: FUNCTION_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+            target: FUNCTION_BUNDLE.target,
+            minify: FUNCTION_BUNDLE.minify,
+            sourceMap: FUNCTION_BUNDLE.sourcemap,
+            banner: FUNCTION_BUNDLE.banner,
+            externalModules: [...FUNCTION_BUNDLE.external],
             mainFields: ['module', 'main'],
           },
         });

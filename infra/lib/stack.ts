@@ -74,6 +74,9 @@ export class PierStack extends Stack {
         ...identity,
         ORDER_EVENTS_QUEUE_URL: this.messaging.queue.queueUrl,
         ORDER_EVENTS_DLQ_URL: this.messaging.dlq.queueUrl,
+        // The worker's view of the queue must match the queue's own settings.
+        ORDER_EVENTS_MAX_RECEIVE_COUNT: String(s.messaging.maxReceiveCount),
+        WORKER_VISIBILITY_TIMEOUT_SECONDS: String(s.messaging.visibilityTimeoutSeconds),
       },
     });
     this.functions = new Functions(this, 'Functions', s, {
