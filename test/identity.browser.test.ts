@@ -86,18 +86,12 @@ describe('identity: hosted login in a browser', () => {
     await page.fill('#code', await t.codeFor(email, 'signup'));
     await page.click('button[name=confirm]');
 
-    expect(new URL(page.url()).pathname).toBe('/login');
-    await expect(page.textContent('.notice')).resolves.toContain('Your account is confirmed');
-    expect(await page.inputValue('#username')).toBe(email);
-    await page.fill('#password', password);
-    await shot(page, '04-sign-in-after-confirm');
-    await page.click('button[name=signIn]');
-
+    // Confirmed in the browser that signed up: signed in at once and sent back to the app, as Cognito does.
     const callback = new URL(page.url());
     expect(`${callback.origin}${callback.pathname}`).toBe(`${appUrl}/callback`);
     expect(callback.searchParams.get('state')).toBe('state-1');
     await expect(page.textContent('#has-code')).resolves.toBe('code received');
-    await shot(page, '05-callback');
+    await shot(page, '04-callback');
 
     // The app exchanges the code with its PKCE verifier.
     const exchanged = await token({ grant_type: 'authorization_code', client_id: PUBLIC_CLIENT, code: callback.searchParams.get('code')!, redirect_uri: `${appUrl}/callback`, code_verifier: verifier });
@@ -119,14 +113,27 @@ describe('identity: hosted login in a browser', () => {
     // Sign out: the hosted-login session ends and the app revokes its refresh token.
     await page.goto(`${t.identity.url}/logout?${new URLSearchParams({ client_id: PUBLIC_CLIENT, logout_uri: `${appUrl}/` }).toString()}`);
     expect(page.url()).toBe(`${appUrl}/`);
-    await shot(page, '06-signed-out');
+    await shot(page, '05-signed-out');
     const revoke = await fetch(`${t.identity.url}/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: exchanged.body.refresh_token!, client_id: PUBLIC_CLIENT }).toString() });
     expect(revoke.status).toBe(200);
     const afterRevoke = await token({ grant_type: 'refresh_token', client_id: PUBLIC_CLIENT, refresh_token: exchanged.body.refresh_token! });
     expect([afterRevoke.status, afterRevoke.body.error]).toEqual([400, 'invalid_grant']);
 
-    await page.goto(authorizeUrl(pkcePair().challenge, 'state-3'));
+    // Signed out, the next sign-in shows the form again; the password works, a wrong one does not.
+    const second = pkcePair();
+    await page.goto(authorizeUrl(second.challenge, 'state-3'));
     expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('#username', email);
+    await page.fill('#password', 'Wrong-pass-1');
+    await page.click('button[name=signIn]');
+    await expect(page.textContent('.error')).resolves.toBe('Incorrect username or password.');
+    await shot(page, '06-wrong-password');
+    await page.fill('#password', password);
+    await page.click('button[name=signIn]');
+    const again = new URL(page.url());
+    expect(again.searchParams.get('state')).toBe('state-3');
+    const exchangedAgain = await token({ grant_type: 'authorization_code', client_id: PUBLIC_CLIENT, code: again.searchParams.get('code')!, redirect_uri: `${appUrl}/callback`, code_verifier: second.verifier });
+    expect((await auth.verify(exchangedAgain.body.access_token!)).sub).toBe(user.sub);
     await context.close();
   });
 

@@ -217,6 +217,28 @@ describe('identity: hosted pages', () => {
     expect(failed.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
+  it('signs in after confirming only in the browser that signed up', async () => {
+    const { challenge } = pkcePair();
+    const q = new URLSearchParams({ client_id: PUBLIC_CLIENT, response_type: 'code', redirect_uri: CALLBACK, state: 'su', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+    const confirmIn = async (b: Browserish, email: string) => {
+      const code = await t.codeFor(email, 'signup');
+      return b.submit(`/confirmUser?${q}&username=${encodeURIComponent(email)}`, '/confirmUser', { username: email, code });
+    };
+    const mine = new Browserish();
+    const email = uniqueEmail('signup');
+    const signedUp = await mine.submit(`/signup?${q}`, '/signup', { username: email, password: GOOD_PASSWORD });
+    expect(signedUp.status).toBe(302);
+    const next = new URL(signedUp.headers.get('location')!, base);
+    expect([next.pathname, next.searchParams.get('username'), next.searchParams.get('state')]).toEqual(['/confirmUser', email, 'su']);
+    const confirmed = await confirmIn(mine, email);
+    expect(new URL(confirmed.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+
+    const other = uniqueEmail('signup');
+    expect((await new Browserish().submit(`/signup?${q}`, '/signup', { username: other, password: GOOD_PASSWORD })).status).toBe(302);
+    const elsewhere = await confirmIn(new Browserish(), other);
+    expect(elsewhere.headers.get('location')).toMatch(/^\/login\?.*notice=confirmed/);
+  });
+
   it('refuses form posts without the CSRF token', async () => {
     const email = await confirmedUser();
     const { challenge } = pkcePair();

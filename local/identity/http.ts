@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'cognito';
 export const CSRF_COOKIE = 'XSRF-TOKEN';
+export const SIGNUP_COOKIE = 'pier-signup';
 
 export function cookies(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};

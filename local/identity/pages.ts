@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CognitoError } from './errors.js';
 import { html, page, sendHtml, type Html } from './html.js';
-import { cookies, csrfToken, csrfValid, fields, SESSION_COOKIE, setCookie } from './http.js';
-import { redirectWithCode, validateAuthorize } from './oauth.js';
+import { cookies, csrfToken, csrfValid, fields, SESSION_COOKIE, setCookie, SIGNUP_COOKIE } from './http.js';
+import { redirectWithCode, validateAuthorize, type AuthorizeRequest } from './oauth.js';
 import type { UserPool } from './pool.js';
+import type { UserRecord } from './store.js';
 
 export function errorPage(reply: FastifyReply, e: { status: number; error: string; description: string }): FastifyReply {
   return sendHtml(reply, e.status, page('Something went wrong', html`<p class="error">${e.description}</p><p class="hint">Error: <code>${e.error}</code>. Go back to the application and try again.</p>`));
@@ -102,6 +103,14 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
     };
   };
 
+  /** Starts the hosted-login session (the `cognito` cookie) and returns to the app with a code. */
+  const signedIn = (req: FastifyRequest, reply: FastifyReply, request: AuthorizeRequest, user: UserRecord) => {
+    const authTime = Math.floor(Date.now() / 1000);
+    pool.endSession(cookies(req)[SESSION_COOKIE]);
+    setCookie(reply, SESSION_COOKIE, pool.createSession(user, authTime), 3600);
+    return redirectWithCode(reply, pool, request, user.sub, authTime);
+  };
+
   const show = (reply: FastifyReply, status: number, body: Html) => sendHtml(reply, status, body);
   const message = (err: unknown) => {
     if (err instanceof CognitoError) return err.message;
@@ -121,10 +130,7 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
       if (user.status === 'FORCE_CHANGE_PASSWORD') {
         return show(reply, 400, views.login(s.view({ error: 'You must choose a new password: use "Forgot your password?" to set one.' })));
       }
-      const authTime = Math.floor(Date.now() / 1000);
-      pool.endSession(cookies(req)[SESSION_COOKIE]);
-      setCookie(reply, SESSION_COOKIE, pool.createSession(user, authTime), 3600);
-      return redirectWithCode(reply, pool, s.v.request, user.sub, authTime);
+      return signedIn(req, reply, s.v.request, user);
     } catch (err) {
       if (err instanceof CognitoError && err.type === 'UserNotConfirmedException') {
         return reply.redirect(`/confirmUser?${qs(s.v.params, { username: email })}`, 302);
@@ -142,7 +148,8 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
     if (s.done) return s.done;
     const email = s.f.get('username') ?? '';
     try {
-      await pool.signUp(s.v.request.client.clientId, email, s.f.get('password') ?? '', {}, undefined);
+      const { user } = await pool.signUp(s.v.request.client.clientId, email, s.f.get('password') ?? '', {}, undefined);
+      setCookie(reply, SIGNUP_COOKIE, pool.rememberSignUp(user), 3600);
       return reply.redirect(`/confirmUser?${qs(s.v.params, { username: email })}`, 302);
     } catch (err) {
       return show(reply, 400, views.signup(s.view({ error: message(err) })));
@@ -159,6 +166,10 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
     const email = s.f.get('username') ?? '';
     try {
       await pool.confirmSignUp(email, (s.f.get('code') ?? '').trim());
+      // Confirmed in the browser that signed up: signed in straight away, back to the app with a code.
+      const user = pool.takeSignUp(cookies(req)[SIGNUP_COOKIE], email);
+      setCookie(reply, SIGNUP_COOKIE, '', 0);
+      if (user) return signedIn(req, reply, s.v.request, user);
       return reply.redirect(`/login?${qs(s.v.params, { username: email, notice: 'confirmed' })}`, 302);
     } catch (err) {
       // Same answer for an unknown e-mail as for a wrong code: the page does not reveal who has an account.

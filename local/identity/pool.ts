@@ -88,6 +88,8 @@ export class UserPool {
   private readonly clients = new Map<string, AppClient>();
   private readonly authCodes = new Map<string, AuthCode>();
   private readonly sessions = new Map<string, Session>();
+  /** Browsers that just signed up (cookie value -> sub), so confirming in the same browser signs in, as in Cognito. */
+  private readonly pendingSignUps = new Map<string, { sub: string; expiresAt: number }>();
   private readonly verifier;
   // Compared against when the user does not exist, so a wrong e-mail costs the same time as a wrong password.
   private dummyHash: Promise<string> | undefined;
@@ -497,6 +499,22 @@ export class UserPool {
     const user = this.state.users[session.sub];
     if (!user || !user.enabled || user.status !== 'CONFIRMED') return undefined;
     return { user, authTime: session.authTime };
+  }
+
+  rememberSignUp(user: UserRecord): string {
+    for (const [k, v] of this.pendingSignUps) if (v.expiresAt <= Date.now()) this.pendingSignUps.delete(k);
+    const id = randomBytes(32).toString('base64url');
+    this.pendingSignUps.set(id, { sub: user.sub, expiresAt: Date.now() + SESSION_TTL_MS });
+    return id;
+  }
+
+  /** The user this browser signed up as, if `email` is that user (single use). */
+  takeSignUp(id: string | undefined, email: string): UserRecord | undefined {
+    if (!id) return undefined;
+    const pending = this.pendingSignUps.get(id);
+    this.pendingSignUps.delete(id);
+    const user = pending && pending.expiresAt > Date.now() ? this.state.users[pending.sub] : undefined;
+    return user && user.email === email.trim().toLowerCase() && user.enabled && user.status === 'CONFIRMED' ? user : undefined;
   }
 
   endSession(id: string | undefined): void {
