@@ -169,6 +169,10 @@ export class Queue {
   private schedule(msg: StoredMessage, at: number): void {
     msg.timerVersion += 1;
     this.timers.push({ at, msg, version: msg.timerVersion });
+    // Deleted messages and changed timeouts leave stale timers behind until they fall due; with long visibility
+    // timeouts that could pile up, so rebuild the heap once most of it is stale.
+    const live = this.counts.inflight + this.counts.delayed;
+    if (this.timers.size > 2 * live + 1024) this.timers.rebuild((t) => t.version === t.msg.timerVersion && this.messages.get(t.msg.id) === t.msg);
   }
 
   private setState(msg: StoredMessage, state: StoredMessage['state']): void {
