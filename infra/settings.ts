@@ -55,7 +55,7 @@ export interface EnvSettings {
   auth: {
     /** Cognito hosted-login domain prefix; must be unique in the region. Unset: `pier-<env>-<account id>`. */
     domainPrefix?: string;
-    /** Extra callback/logout URLs (the CloudFront page URL is always added). */
+    /** Extra callback/logout URLs (the CloudFront page's `/callback` and `/` are always registered). */
     callbackUrls: string[];
     logoutUrls: string[];
     /** Public client: access and ID token lifetime. */
@@ -132,7 +132,8 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
       oldestMessageAlarmSeconds: 900,
     },
     auth: {
-      callbackUrls: ['http://localhost:4000/'],
+      // The page served by `npm start`, signing in against the dev pool.
+      callbackUrls: ['http://localhost:4000/callback'],
       logoutUrls: ['http://localhost:4000/'],
       tokenValidityMinutes: 60,
       minPasswordLength: 12,

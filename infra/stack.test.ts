@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -26,11 +26,15 @@ const outdir = mkdtempSync(join(tmpdir(), 'pier-cdk-'));
 const built: Record<string, Built> = {};
 let app: App;
 
-const noBundle = (s: EnvSettings): EnvSettings => ({ ...s, functions: { ...s.functions, bundle: false } });
+// dev gets a built page (a temp folder with an index.html), prod none: both paths of Web.deployIfBuilt are covered.
+const pageDir = join(outdir, 'page');
+const forTest = (s: EnvSettings, distDir: string): EnvSettings => ({ ...s, functions: { ...s.functions, bundle: false }, web: { distDir } });
 
 beforeAll(() => {
+  mkdirSync(pageDir);
+  writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>Pier</title>');
   app = new App({ outdir, builtinCloudFormationValidation: false });
-  const stacks = buildApp(app, { envs: [noBundle(ENVIRONMENTS.dev), noBundle(ENVIRONMENTS.prod)], nag: false });
+  const stacks = buildApp(app, { envs: [forTest(ENVIRONMENTS.dev, pageDir), forTest(ENVIRONMENTS.prod, join(outdir, 'not-built'))], nag: false });
   for (const stack of stacks) {
     const t = Template.fromStack(stack);
     built[stack.settings.env] = { s: stack.settings, stack, t, res: t.toJSON().Resources };
@@ -256,6 +260,28 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
         Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
       }),
     });
+  });
+
+  it('registers the page callback with the app client and deploys the built page with its config.json', () => {
+    const dist = b().stack.getLogicalId(b().stack.web.distribution.node.defaultChild as never);
+    const pageUrl = (path: string) => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [dist, 'DomainName'] }, path]] });
+    b().t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: Match.arrayWith([pageUrl('/callback')]),
+      LogoutURLs: Match.arrayWith([pageUrl('/')]),
+    });
+    const deployments = ofType(b(), 'Custom::CDKBucketDeployment');
+    if (env === 'dev') {
+      expect(deployments).toHaveLength(1);
+      const p = deployments[0]![1].Properties;
+      expect(p.SourceObjectKeys).toHaveLength(2);
+      // Source.jsonData: config.json gets the client id, the API endpoint and the page URL at deploy time.
+      const client = b().stack.getLogicalId(b().stack.auth.client.node.defaultChild as never);
+      const api = b().stack.getLogicalId(b().stack.api.httpApi.node.defaultChild as never);
+      const markers = Object.values(p.SourceMarkers[1] as Record<string, unknown>);
+      expect(markers).toEqual(expect.arrayContaining([ref(client), { 'Fn::GetAtt': [api, 'ApiEndpoint'] }, { 'Fn::GetAtt': [dist, 'DomainName'] }]));
+    } else {
+      expect(deployments).toHaveLength(0);
+    }
   });
 
   it('grants no wildcard actions, and Resource "*" only where AWS requires it', () => {

@@ -32,7 +32,10 @@ const routeId = (r: Route) => routeKey(r).replace(/[^A-Za-z0-9]/g, '');
 export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly authorizer: HttpJwtAuthorizer;
+  /** Stage URL (ends with `/`). */
   readonly url: string;
+  /** Base URL without a trailing slash (what the page prefixes paths with). */
+  readonly endpoint: string;
 
   constructor(scope: Construct, id: string, s: EnvSettings, props: ApiProps) {
     super(scope, id);
@@ -74,6 +77,7 @@ export class Api extends Construct {
       },
     });
     this.url = stage.url;
+    this.endpoint = this.httpApi.apiEndpoint;
 
     this.authorizer = new HttpJwtAuthorizer('Cognito', auth.issuer, {
       authorizerName: `${s.prefix}-cognito`,

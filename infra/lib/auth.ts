@@ -2,6 +2,7 @@ import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { API_SCOPES, RESOURCE_SERVER_ID, scope as apiScope, type ScopeName } from '../../src/routes.js';
+import { pageUrls } from '../../scripts/web-config.js';
 import type { EnvSettings } from '../settings.js';
 
 /**
@@ -66,8 +67,9 @@ export class Auth extends Construct {
           // The literal `pier/orders.read` form (routes.ts `scope`) is what tokens carry and routes require.
           ...(Object.keys(API_SCOPES) as ScopeName[]).map((name) => cognito.OAuthScope.custom(apiScope(name))),
         ],
-        callbackUrls: [webUrl, ...a.callbackUrls],
-        logoutUrls: [webUrl, ...a.logoutUrls],
+        // The page's own redirect and sign-out URLs (scripts/web-config.ts), then any extra ones from the settings.
+        callbackUrls: [pageUrls(webUrl).redirectUri, ...a.callbackUrls],
+        logoutUrls: [pageUrls(webUrl).logoutUri, ...a.logoutUrls],
       },
       accessTokenValidity: Duration.minutes(a.tokenValidityMinutes),
       idTokenValidity: Duration.minutes(a.tokenValidityMinutes),

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { webConfig } from '../../scripts/web-config.js';
 import { names, type EnvSettings } from '../settings.js';
 import { Api } from './api.js';
 import { Auth } from './auth.js';
@@ -92,16 +93,17 @@ export class PierStack extends Stack {
       functions: this.functions,
       corsOrigins: [this.web.url.replace(/\/$/, ''), ...s.api.corsOrigins],
     });
-    this.web.deployIfBuilt({
-      apiUrl: this.api.url,
-      cognitoDomain: this.auth.domain.baseUrl(),
-      clientId: this.auth.client.userPoolClientId,
-      redirectUri: this.web.url,
-      region: this.region,
-    });
+    this.web.deployIfBuilt(
+      webConfig({
+        identityDomain: this.auth.domain.baseUrl(),
+        clientId: this.auth.client.userPoolClientId,
+        apiUrl: this.api.endpoint,
+        pageUrl: this.web.url,
+      }),
+    );
 
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    out('ApiUrl', this.api.url, 'HTTP API base URL');
+    out('ApiUrl', this.api.endpoint, 'HTTP API base URL');
     out('WebUrl', this.web.url, 'The web page');
     out('HostedLoginUrl', this.auth.domain.baseUrl(), 'Cognito hosted login');
     out('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool (npm run users)');

@@ -49,7 +49,7 @@ export class Web extends Construct {
   }
 
   /** Uploads the built page and its runtime config, if the page has been built (`web/dist`). */
-  deployIfBuilt(config: Record<string, string>): s3deploy.BucketDeployment | undefined {
+  deployIfBuilt(config: object): s3deploy.BucketDeployment | undefined {
     if (!existsSync(join(this.distDir, 'index.html'))) return undefined;
     return new s3deploy.BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
