@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -50,8 +50,11 @@ export interface RunningGateway {
 
 const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 const message = (m: string) => ({ message: m });
-/** API Gateway's request ids look like `Mc7UVioPPHcEKPA=`. */
-const apigwRequestId = () => randomBytes(11).toString('base64');
+/**
+ * API Gateway's request ids look like `Mc7UVioPPHcEKPA=`. Made from randomUUID (which draws from a cached entropy
+ * pool) rather than randomBytes, a syscall per request that showed up in the gateway's profile.
+ */
+const apigwRequestId = () => Buffer.from(randomUUID().replaceAll('-', '').slice(0, 22), 'hex').toString('base64');
 
 /** `/orders/{id}` -> `/orders/:id`, `/files/{proxy+}` -> `/files/*` (the greedy parameter is Fastify's `*`). */
 function fastifyPath(path: string): { url: string; greedy?: string } {
@@ -104,6 +107,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     loggerInstance: log as FastifyBaseLogger,
     // One line per request from onResponse instead (no headers, so no token, in it).
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino's redaction makes each one costly): every line names its requestId itself.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: opts.bodyLimitBytes,
     exposeHeadRoutes: false,
     genReqId: apigwRequestId,
