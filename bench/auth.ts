@@ -1,13 +1,15 @@
 /**
  * Token verifications per second: src/auth's verifier (aws-jwt-verify + claims -> User; distinct tokens, JWKS
  * cached, cache of verified tokens off) against a bare `crypto.verify` (RSA-SHA256 over `header.payload`) of the
- * same tokens, measured in the same run. The two alternate in short rounds so both see the same machine load; the
- * ratio is the median of the per-round ratios (robust when other work shares the cores).
+ * same tokens, measured in the same run; aws-jwt-verify alone is measured too, as the ceiling. They alternate in
+ * short rounds so all see the same machine load; rates are per CPU-second of this process and the ratio is the
+ * median of the per-round ratios (both robust when other work shares the cores).
  *
  *   npx tsx bench/auth.ts [--seconds 0.5] [--rounds 10] [--tokens 2000]
  */
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { createTestIssuer } from '../test/support/tokens.js';
 
 export interface AuthBenchResult {
@@ -21,6 +23,8 @@ export interface AuthBenchResult {
   verifierWallOpsPerSec: number;
   /** verifier / bare: the median of the per-round ratios. Target ≥ 0.70. */
   ratio: number;
+  /** aws-jwt-verify's `CognitoJwtVerifier.verify` alone (no User, no Pier checks) / bare, median round: the ceiling. */
+  libraryRatio: number;
   /** The per-round ratios. */
   roundRatios: number[];
   /** `verifier.verify` per CPU-second with the verified-token cache on, the same tokens again (informational). */
@@ -88,6 +92,8 @@ export async function run(opts: AuthBenchOptions = {}): Promise<AuthBenchResult>
   };
 
   const verifier = issuer.verifier();
+  const library = CognitoJwtVerifier.create({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, tokenUse: 'access' });
+  library.cacheJwks(issuer.jwks);
   const cached = issuer.verifier({ cache: { maxEntries: count } });
 
   // Correctness first: every token verifies both ways (a fast wrong answer is no benchmark).
@@ -102,24 +108,28 @@ export async function run(opts: AuthBenchOptions = {}): Promise<AuthBenchResult>
     if (!bareVerify(tokens[i % count] as string)) throw new Error('baseline refused a token');
   };
   const libStep = (i: number) => verifier.verify(tokens[i % count] as string, { scopes: ['pier/orders.read'] });
-  await measure(seconds / 2, bareStep); // warm-up, both paths JIT-compiled before counting
-  await measure(seconds / 2, libStep);
+  const aloneStep = (i: number) => library.verify(tokens[i % count] as string);
+  const steps = [bareStep, libStep, aloneStep];
+  for (const step of steps) await measure(seconds / 2, step); // warm-up: every path JIT-compiled before counting
 
-  const bare: Sample[] = [];
-  const lib: Sample[] = [];
+  const samples: Sample[][] = [[], [], []];
   let next = 0;
   for (let r = 0; r < rounds; r++) {
-    // Alternate who goes first, so neither always follows the other; both walk the same tokens.
-    const pair = r % 2 === 0 ? [bareStep, libStep] : [libStep, bareStep];
-    const a = await measure(seconds, pair[0] as typeof bareStep, next);
-    const b = await measure(seconds, pair[1] as typeof bareStep, next);
-    next += Math.max(a.ops, b.ops);
-    bare.push(r % 2 === 0 ? a : b);
-    lib.push(r % 2 === 0 ? b : a);
+    // Rotate who goes first, so none always follows another; all walk the same tokens.
+    let most = 0;
+    for (let k = 0; k < steps.length; k++) {
+      const which = (r + k) % steps.length;
+      const sample = await measure(seconds, steps[which] as typeof bareStep, next);
+      samples[which]?.push(sample);
+      most = Math.max(most, sample.ops);
+    }
+    next += most;
   }
+  const [bare, lib, alone] = samples as [Sample[], Sample[], Sample[]];
   const cachedOpsPerSec = perSec(await measure(seconds, (i) => cached.verify(tokens[i % count] as string, { scopes: ['pier/orders.read'] })));
 
   const roundRatios = lib.map((l, r) => perSec(l) / perSec(bare[r] as Sample));
+  const libraryRatio = median(alone.map((l, r) => perSec(l) / perSec(bare[r] as Sample)));
   const bareOpsPerSec = rate(bare);
   const verifierOpsPerSec = rate(lib);
   const result: AuthBenchResult = {
@@ -129,6 +139,7 @@ export async function run(opts: AuthBenchOptions = {}): Promise<AuthBenchResult>
     bareWallOpsPerSec: wallRate(bare),
     verifierWallOpsPerSec: wallRate(lib),
     ratio: median(roundRatios),
+    libraryRatio,
     roundRatios,
     cachedOpsPerSec,
   };
@@ -141,6 +152,7 @@ export async function run(opts: AuthBenchOptions = {}): Promise<AuthBenchResult>
         `  bare crypto.verify (RSA-SHA256)       ${fmt(bareOpsPerSec)} /s   (${Math.round(result.bareWallOpsPerSec)} /s wall)`,
         `  src/auth verifier (cache off)         ${fmt(verifierOpsPerSec)} /s   (${Math.round(result.verifierWallOpsPerSec)} /s wall)`,
         `  ratio verifier / bare (median round)  ${(result.ratio * 100).toFixed(1).padStart(9)} %   (target >= 70 %; rounds: ${roundRatios.map((x) => (x * 100).toFixed(0)).join(' ')})`,
+        `  aws-jwt-verify alone / bare           ${(libraryRatio * 100).toFixed(1).padStart(9)} %   (CognitoJwtVerifier.verify, no User: the ceiling)`,
         `  src/auth verifier (cache on, hits)    ${fmt(cachedOpsPerSec)} /s   (${(cachedOpsPerSec / bareOpsPerSec).toFixed(1)}x bare)`,
         '',
       ].join('\n'),

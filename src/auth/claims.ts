@@ -31,7 +31,8 @@ export function userFromClaims(payload: JwtPayload, nowSeconds: number, graceSec
   // aws-jwt-verify already refuses a non-string `scope`.
   const scopes = tokenUse === 'access' && typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
 
-  const user: User = { sub: payload.sub, username, groups: Object.freeze([...groups]), scopes: Object.freeze(scopes), tokenUse, clientId };
+  // Frozen: a cached User is handed to many callers. The arrays come from this token's own freshly parsed payload.
+  const user: User = { sub: payload.sub, username, groups: Object.freeze(groups), scopes: Object.freeze(scopes), tokenUse, clientId };
   if (email !== undefined) user.email = email;
   return Object.freeze(user);
 }
