@@ -244,3 +244,45 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
   });
 });
+
+describe('identity: request and code limits', () => {
+  it('answers a burst with TooManyRequestsException and too many codes with LimitExceededException', async () => {
+    const limited = await startTestIdentity({ requestsPerSecond: 3 });
+    const sdk = new CognitoIdentityProviderClient({ endpoint: limited.identity.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+    try {
+      const emails = Array.from({ length: 12 }, () => uniqueEmail('burst'));
+      const results = await Promise.allSettled(emails.map((e) => sdk.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: e, Password: GOOD_PASSWORD }))));
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const err of refused) expect([err.name, err.message]).toEqual(['TooManyRequestsException', 'Too many requests']);
+      // A refused request changed nothing.
+      const created = emails.filter((_, i) => results[i]!.status === 'fulfilled');
+      expect(limited.identity.pool.listUsers().map((u) => u.email).sort()).toEqual(created.map((e) => e.toLowerCase()).sort());
+
+      await new Promise((r) => setTimeout(r, 1100));
+      const email = created[0]!;
+      const outcomes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 350));
+        outcomes.push(await sdk.send(new ResendConfirmationCodeCommand({ ClientId: PUBLIC_CLIENT, Username: email })).then(() => 'sent', (err: Error) => `${err.name}: ${err.message}`));
+      }
+      // Sign-up sent one; four more fit in the hour, the fifth resend is refused.
+      expect(outcomes).toEqual(['sent', 'sent', 'sent', 'sent', 'LimitExceededException: Attempt limit exceeded, please try after some time.']);
+    } finally {
+      sdk.destroy();
+      await limited.close();
+    }
+  });
+
+  it('checks SECRET_HASH on refresh for a confidential client', async () => {
+    const email = await signUpConfirmed();
+    const hash = (user: string) => createHmac('sha256', CONFIDENTIAL_SECRET).update(user + CONFIDENTIAL_CLIENT).digest('base64');
+    const auth = await cognito.send(new InitiateAuthCommand({ ClientId: CONFIDENTIAL_CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: GOOD_PASSWORD, SECRET_HASH: hash(email) } }));
+    const refresh = (secretHash?: string) =>
+      cognito.send(new InitiateAuthCommand({ ClientId: CONFIDENTIAL_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: auth.AuthenticationResult!.RefreshToken!, ...(secretHash ? { SECRET_HASH: secretHash } : {}) } }));
+    expect((await failure(() => refresh())).name).toBe('NotAuthorizedException');
+    expect((await failure(() => refresh(hash('someone@example.com')))).message).toBe(`Unable to verify secret hash for client ${CONFIDENTIAL_CLIENT}`);
+    const username = JSON.parse(Buffer.from(auth.AuthenticationResult!.AccessToken!.split('.')[1]!, 'base64url').toString()).username as string;
+    expect((await refresh(hash(username))).AuthenticationResult?.AccessToken).toBeTruthy();
+  });
+});

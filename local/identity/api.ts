@@ -139,10 +139,8 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
       }
       if (flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN') {
         if (!params.REFRESH_TOKEN) throw new CognitoError('InvalidParameterException', 'Missing required parameter REFRESH_TOKEN');
-        if (client.secret) {
-          // Cognito checks SECRET_HASH against the username here too; the refresh token names the user.
-          if (!params.SECRET_HASH) throw new CognitoError('NotAuthorizedException', `Client ${clientId} is configured for secret but secret was not received`);
-        }
+        // Cognito checks SECRET_HASH against the username (the sub here) that the refresh token belongs to.
+        if (client.secret) pool.checkSecretHash(client, pool.refreshTokenUser(params.REFRESH_TOKEN)?.username ?? '', params.SECRET_HASH);
         const tokens = await pool.refresh(params.REFRESH_TOKEN, client);
         if (!tokens) throw new CognitoError('NotAuthorizedException', 'Invalid Refresh Token');
         return authResult(tokens);

@@ -48,6 +48,8 @@ export interface PoolOptions {
   /** Consecutive wrong passwords before sign-in is refused with "Password attempts exceeded". */
   maxFailedAttempts: number;
   lockoutSeconds: number;
+  /** Codes e-mailed to one user per hour before LimitExceededException. */
+  maxCodesPerHour: number;
 }
 
 interface AuthCode {
@@ -89,6 +91,7 @@ export class UserPool {
   private readonly authCodes = new Map<string, AuthCode>();
   private readonly sessions = new Map<string, Session>();
   /** Browsers that just signed up (cookie value -> sub), so confirming in the same browser signs in, as in Cognito. */
+  private readonly codesSent = new Map<string, number[]>();
   private readonly pendingSignUps = new Map<string, { sub: string; expiresAt: number }>();
   private readonly verifier;
   // Compared against when the user does not exist, so a wrong e-mail costs the same time as a wrong password.
@@ -220,6 +223,10 @@ export class UserPool {
   }
 
   async sendCode(user: UserRecord, kind: 'signup' | 'forgot'): Promise<void> {
+    const hourAgo = Date.now() - 3600_000;
+    const sent = (this.codesSent.get(user.sub) ?? []).filter((at) => at > hourAgo);
+    if (sent.length >= this.opts.maxCodesPerHour) throw new CognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+    this.codesSent.set(user.sub, [...sent, Date.now()]);
     const code = generateCode();
     const record: CodeRecord = { hash: sha256(code), expiresAt: Date.now() + (kind === 'signup' ? SIGNUP_CODE_TTL_MS : FORGOT_CODE_TTL_MS), attempts: 0 };
     user.codes[kind] = record;
@@ -436,6 +443,12 @@ export class UserPool {
     if (!user) return undefined;
     if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
     return this.issueTokens(user, client, { scope: record.scope.split(' ').filter(Boolean), authTime: record.authTime, refresh: record });
+  }
+
+  /** The user a refresh token belongs to (for Cognito's SECRET_HASH check on REFRESH_TOKEN_AUTH). */
+  refreshTokenUser(refreshToken: string): UserRecord | undefined {
+    const record = this.state.refreshTokens[sha256(refreshToken)];
+    return record ? this.state.users[record.sub] : undefined;
   }
 
   /** RevokeToken / oauth2/revoke: the refresh token and every access token issued with it stop working. */

@@ -5,12 +5,13 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../../src/log.js';
 import type { RunningPart } from '../part.js';
-import { registerUserPoolApi } from './api.js';
+import { AMZ_JSON, registerUserPoolApi } from './api.js';
 import { loadOrCreateSigningKey } from './keys.js';
 import { registerOAuth } from './oauth.js';
 import { registerPages } from './pages.js';
 import { generatePassword } from './password.js';
 import { UserPool, type AppClient, type CodeDelivery } from './pool.js';
+import { RateLimiter } from './rateLimit.js';
 import { StateFile } from './store.js';
 
 export interface IdentityOptions {
@@ -29,6 +30,10 @@ export interface IdentityOptions {
   refreshTtlSeconds?: number;
   maxFailedAttempts?: number;
   lockoutSeconds?: number;
+  /** Codes sent to one user per hour (sign-up, resend, forgotten password). Default 5. */
+  maxCodesPerHour?: number;
+  /** Requests per second one address may make to the API, the token endpoint and the login forms. Default 50. */
+  requestsPerSecond?: number;
   /** Account created on a fresh data folder; `false` for none. Default `demo@pier.local`. */
   demoUser?: { email: string } | false;
 }
@@ -64,6 +69,7 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
     refreshTtlSeconds: opts.refreshTtlSeconds ?? 30 * 24 * 3600,
     maxFailedAttempts: opts.maxFailedAttempts ?? 5,
     lockoutSeconds: opts.lockoutSeconds ?? 15 * 60,
+    maxCodesPerHour: opts.maxCodesPerHour ?? 5,
   });
 
   const notes: string[] = [];
@@ -84,6 +90,14 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
       const headers = path === '/' ? 'content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, cache-control' : 'content-type, authorization';
       return reply.code(204).header('access-control-allow-methods', 'GET, POST').header('access-control-allow-headers', headers).header('access-control-max-age', '600').send();
     }
+  });
+  // Only POSTs are limited: they are what checks passwords, sends codes and issues tokens.
+  const limiter = new RateLimiter(opts.requestsPerSecond ?? 50);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || limiter.take(req.ip)) return;
+    req.log.warn({ path: req.url.split('?')[0] }, 'identity: rate limit reached');
+    if (req.url === '/') return reply.code(400).header('x-amzn-errortype', 'TooManyRequestsException:').type(AMZ_JSON).send(JSON.stringify({ __type: 'TooManyRequestsException', message: 'Too many requests' }));
+    return reply.code(429).header('retry-after', '1').send({ error: 'too_many_requests', error_description: 'Too many requests; try again in a second.' });
   });
   await app.register(formbody);
   let baseUrl = '';
