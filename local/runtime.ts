@@ -2,7 +2,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config, type LoadOptions } from '../src/config/index.js';
 import type { Logger } from '../src/log.js';
-import { runService } from '../src/roles.js';
+import { openDb } from '../src/db/index.js';
+import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
+import { runService, runWorker } from '../src/roles.js';
 import { gatewayClient, startIdentity } from './identity/index.js';
 import type { RunningPart } from './part.js';
 import { startSecretsManager } from './secretsmanager/index.js';
@@ -93,10 +95,24 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     if (!base.COGNITO_JWKS_URL) overrides.COGNITO_JWKS_URL = identity.settings.jwksUrl;
     if (!base.COGNITO_DOMAIN) overrides.COGNITO_DOMAIN = identity.url;
 
+    // Webhooks: a signing key generated once into DATA_DIR (0600) unless one is configured; local receivers run
+    // on this machine, so loopback targets are allowed (private and link-local stay refused).
+    if (!base.WEBHOOK_SIGNING_KEY) overrides.WEBHOOK_SIGNING_KEY = await loadOrCreateSigningKey(join(dataDir, 'webhook-signing-key'));
+    overrides.WEBHOOK_ALLOW_LOOPBACK ??= 'true';
+
     // --- Pier's roles, configured against the stand-ins --------------------------------------------------------
     const config = await loadConfig({ ...opts, overrides });
-    const service = await runService({ ...config, SERVICE_HOST: config.LOCAL_HOST }, logger.child({ part: 'service' }));
-    parts.push({ name: 'service', url: service.url as string, close: service.stop });
+    // ONE database for every role in this process: PGlite in DATA_DIR/pglite (a single connection), or DATABASE_URL.
+    const db = await openDb(config, { cwd: opts.cwd ?? process.cwd() });
+    parts.push({
+      name: 'database',
+      notes: [`database: ${config.DATABASE_URL ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${join(dataDir, 'pglite')}`}`],
+      close: () => db.close(),
+    });
+    const service = await runService({ ...config, SERVICE_HOST: config.LOCAL_HOST }, logger.child({ part: 'service' }), { db });
+    parts.push({ name: 'service', url: service.url as string, notes: ['orders API and the outbox relay'], close: service.stop });
+    const worker = await runWorker(config, logger.child({ part: 'worker' }), { db });
+    parts.push({ name: 'worker', notes: ['worker: order-events consumer (notifications, signed webhooks)'], close: worker.stop });
 
     const endpoints: Record<string, string> = { region: config.AWS_REGION };
     for (const part of parts) {
