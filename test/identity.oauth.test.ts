@@ -21,7 +21,10 @@ class Browserish {
   }
   /** GETs a form page and POSTs it back with `values`, carrying the hidden fields (CSRF token, OAuth params). */
   async submit(pageUrl: string, action: string, values: Record<string, string>): Promise<Response> {
-    const html = await (await this.fetch(pageUrl)).text();
+    return this.submitHtml(await (await this.fetch(pageUrl)).text(), action, values);
+  }
+  /** POSTs the form with `action` found in `html`. */
+  async submitHtml(html: string, action: string, values: Record<string, string>): Promise<Response> {
     const form = html.slice(html.indexOf(`action="${action}"`));
     const hidden: Record<string, string> = {};
     for (const m of form.slice(0, form.indexOf('</form>')).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[m[1]!] = decodeEntities(m[2]!);
@@ -237,6 +240,30 @@ describe('identity: hosted pages', () => {
     expect((await new Browserish().submit(`/signup?${q}`, '/signup', { username: other, password: GOOD_PASSWORD })).status).toBe(302);
     const elsewhere = await confirmIn(new Browserish(), other);
     expect(elsewhere.headers.get('location')).toMatch(/^\/login\?.*notice=confirmed/);
+  });
+
+  it('makes an admin-created user choose a new password at the first hosted sign-in', async () => {
+    const email = uniqueEmail('invited');
+    await t.identity.pool.createUser({ email, password: 'Temporary-pass-1', status: 'FORCE_CHANGE_PASSWORD', emailVerified: true });
+    const { challenge } = pkcePair();
+    const b = new Browserish();
+    const q = new URLSearchParams({ client_id: PUBLIC_CLIENT, response_type: 'code', redirect_uri: CALLBACK, state: 'inv', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+    const login = await b.submit(`/login?${q}`, '/login', { username: email, password: 'Temporary-pass-1' });
+    expect(login.status).toBe(200);
+    const form = await login.text();
+    expect(form).toContain('action="/changePassword"');
+    const mismatch = await b.submitHtml(form, '/changePassword', { password: 'Chosen-pass-1', confirmPassword: 'Chosen-pass-2' });
+    expect(mismatch.status).toBe(400);
+    const weakPage = await b.submitHtml(await mismatch.text(), '/changePassword', { password: 'weakweak', confirmPassword: 'weakweak' });
+    const weakHtml = await weakPage.text();
+    expect(weakHtml).toContain('Password did not conform with policy');
+    const done = await b.submitHtml(weakHtml, '/changePassword', { password: 'Chosen-pass-1', confirmPassword: 'Chosen-pass-1' });
+    expect(done.status).toBe(302);
+    expect(new URL(done.headers.get('location')!).searchParams.get('state')).toBe('inv');
+    // The ticket was single use, and the temporary password is gone.
+    expect((await b.submitHtml(form, '/changePassword', { password: 'Other-pass-1', confirmPassword: 'Other-pass-1' })).status).toBe(400);
+    await expect(t.identity.pool.authenticate(email, 'Temporary-pass-1')).rejects.toMatchObject({ type: 'NotAuthorizedException' });
+    expect((await t.identity.pool.authenticate(email, 'Chosen-pass-1')).status).toBe('CONFIRMED');
   });
 
   it('refuses form posts without the CSRF token', async () => {

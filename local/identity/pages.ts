@@ -58,6 +58,13 @@ const views = {
 <label for="code">Verification code</label><input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required pattern="[0-9]{6}">
 <button type="submit" name="confirm">Confirm account</button></form>
 <form method="post" action="/resendCode">${hidden(v.params, v.csrf)}<input type="hidden" name="username" value="${v.email ?? ''}"><button class="link" type="submit">Send a new code</button></form>`),
+  newPassword: (v: View & { ticket: string }) =>
+    page('Change your password', html`${messages(v.error, v.notice)}
+<p>Your account was created with a temporary password. Choose your own to continue.</p>
+<form method="post" action="/changePassword">${hidden(v.params, v.csrf)}<input type="hidden" name="session" value="${v.ticket}">
+<label for="password">New password</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="8">
+<label for="confirmPassword">Enter new password again</label><input id="confirmPassword" name="confirmPassword" type="password" autocomplete="new-password" required minlength="8">
+<button type="submit" name="changePassword">Change password</button></form>`),
   forgot: (v: View) =>
     page('Forgot your password?', html`${messages(v.error, v.notice)}
 <p>Enter your email and we will send a code to reset your password.</p>
@@ -127,9 +134,7 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
     const email = s.f.get('username') ?? '';
     try {
       const user = await pool.authenticate(email, s.f.get('password') ?? '');
-      if (user.status === 'FORCE_CHANGE_PASSWORD') {
-        return show(reply, 400, views.login(s.view({ error: 'You must choose a new password: use "Forgot your password?" to set one.' })));
-      }
+      if (user.status === 'FORCE_CHANGE_PASSWORD') return show(reply, 200, views.newPassword({ ...s.view(), ticket: pool.newPasswordTicket(user) }));
       return signedIn(req, reply, s.v.request, user);
     } catch (err) {
       if (err instanceof CognitoError && err.type === 'UserNotConfirmedException') {
@@ -137,6 +142,23 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
       }
       return show(reply, 400, views.login(s.view({ error: message(err) })));
     }
+  });
+
+  app.post('/changePassword', async (req, reply) => {
+    const s = start(req, reply);
+    if (s.done) return s.done;
+    const user = pool.takeNewPasswordTicket(s.f.get('session'));
+    if (!user) return show(reply, 400, views.login(s.view({ error: 'Invalid session for the user, session is expired.' })));
+    const password = s.f.get('password') ?? '';
+    // A refused password gets the form again with a fresh ticket (the old one is spent).
+    const again = (error: string) => show(reply, 400, views.newPassword({ ...s.view({ error }), ticket: pool.newPasswordTicket(user) }));
+    if (password !== s.f.get('confirmPassword')) return again('The passwords do not match.');
+    try {
+      await pool.setPassword(user, password, true);
+    } catch (err) {
+      return again(message(err));
+    }
+    return signedIn(req, reply, s.v.request, user);
   });
 
   app.get('/signup', async (req, reply) => {

@@ -91,6 +91,7 @@ export class UserPool {
   private readonly authCodes = new Map<string, AuthCode>();
   private readonly sessions = new Map<string, Session>();
   /** Browsers that just signed up (cookie value -> sub), so confirming in the same browser signs in, as in Cognito. */
+  private readonly passwordTickets = new Map<string, { sub: string; expiresAt: number }>();
   private readonly codesSent = new Map<string, number[]>();
   private readonly pendingSignUps = new Map<string, { sub: string; expiresAt: number }>();
   private readonly verifier;
@@ -512,6 +513,21 @@ export class UserPool {
     const user = this.state.users[session.sub];
     if (!user || !user.enabled || user.status !== 'CONFIRMED') return undefined;
     return { user, authTime: session.authTime };
+  }
+
+  /** A short-lived, single-use ticket for the hosted "choose a new password" step (FORCE_CHANGE_PASSWORD). */
+  newPasswordTicket(user: UserRecord): string {
+    const id = randomBytes(32).toString('base64url');
+    this.passwordTickets.set(id, { sub: user.sub, expiresAt: Date.now() + 5 * 60_000 });
+    return id;
+  }
+
+  takeNewPasswordTicket(id: string | undefined): UserRecord | undefined {
+    if (!id) return undefined;
+    const ticket = this.passwordTickets.get(id);
+    this.passwordTickets.delete(id);
+    const user = ticket && ticket.expiresAt > Date.now() ? this.state.users[ticket.sub] : undefined;
+    return user && user.enabled && user.status === 'FORCE_CHANGE_PASSWORD' ? user : undefined;
   }
 
   rememberSignUp(user: UserRecord): string {
