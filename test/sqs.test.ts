@@ -318,3 +318,21 @@ describe('messages', () => {
     expect([a.ApproximateNumberOfMessages, a.ApproximateNumberOfMessagesNotVisible]).toEqual(['0', '2']);
   });
 });
+
+describe('protocol edges', () => {
+  it('answers plain HTTP clearly: health, a missing target, a body that is not JSON, an oversized body', async () => {
+    expect(await (await fetch(`${t.sqs.url}/health`)).json()).toEqual({ status: 'ok' });
+    const noTarget = await fetch(t.sqs.url, { method: 'POST', body: '{}' });
+    expect(noTarget.status).toBe(400);
+    expect(((await noTarget.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#InvalidAction');
+    const headers = { 'x-amz-target': 'AmazonSQS.ListQueues', 'content-type': 'application/x-amz-json-1.0' };
+    const notJson = await fetch(t.sqs.url, { method: 'POST', headers, body: 'nope' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.headers.get('x-amzn-query-error')).toBe('SerializationException;Sender');
+    const huge = await fetch(t.sqs.url, { method: 'POST', headers, body: JSON.stringify({ pad: 'x'.repeat(9 * 1024 * 1024) }) }).catch((e: Error) => e);
+    // Either a clean 400 or, if the client was still sending, a closed connection: never a hang.
+    if (!(huge instanceof Error)) expect(huge.status).toBe(400);
+    const unknown = await fetch(t.sqs.url, { method: 'POST', headers: { ...headers, 'x-amz-target': 'AmazonSQS.MakeCoffee' }, body: '{}' });
+    expect(((await unknown.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#InvalidAction');
+  });
+});

@@ -51,6 +51,8 @@ export function createSqsServer(opts: SqsHttpOptions): Server {
       input = raw.length === 0 ? {} : (JSON.parse(raw.toString('utf8')) as Record<string, unknown>);
       if (!input || typeof input !== 'object' || Array.isArray(input)) throw new Error('not an object');
     } catch (err) {
+      // After an oversized body the connection is not reusable: the rest of the body was not read.
+      if (err instanceof SqsError) res.setHeader('connection', 'close');
       sendError(res, requestId, err instanceof SqsError ? err : errors.serialization('The request body is not a JSON object.'));
       return;
     }
@@ -97,11 +99,15 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.length;
       if (size > max) {
+        over = true;
+        chunks.length = 0;
+        // Answer at once; what is still arriving is dropped and the connection closed after the answer.
         reject(errors.batchTooLong(size, max));
-        req.destroy();
         return;
       }
       chunks.push(c);
