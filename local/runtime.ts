@@ -5,6 +5,9 @@ import type { Logger } from '../src/log.js';
 import { openDb } from '../src/db/index.js';
 import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
 import { runService, runWorker } from '../src/roles.js';
+import { preparePageDir, webConfigFromEndpoints, writeWebConfig } from '../scripts/web-config.js';
+import { startGatewayPart } from './gateway/part.js';
+import { DEFAULT_WEB_DIR } from './gateway/web.js';
 import { gatewayClient, startIdentity } from './identity/index.js';
 import type { RunningPart } from './part.js';
 import { startSecretsManager } from './secretsmanager/index.js';
@@ -113,6 +116,16 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     parts.push({ name: 'service', url: service.url as string, notes: ['orders API and the outbox relay'], close: service.stop });
     const worker = await runWorker(config, logger.child({ part: 'worker' }), { db });
     parts.push({ name: 'worker', notes: ['worker: order-events consumer (notifications, signed webhooks)'], close: worker.stop });
+
+    // The API gateway and the web page, in front of the service and the Lambda handlers (which share the one Db).
+    // The page is served from a copy of web/dist under DATA_DIR with this run's config.json beside it.
+    const pageDir = join(dataDir, 'web');
+    const pageBuilt = await preparePageDir(DEFAULT_WEB_DIR, pageDir);
+    const gateway = await startGatewayPart({ config, logger: logger.child({ part: 'gateway' }), db, serviceUrl: service.url as string, webDir: pageDir });
+    parts.push(gateway);
+    // With GATEWAY_PORT 0 the page's callback URLs are known only now.
+    if (!config.GATEWAY_PORT) identity.setClient(gatewayClient(config.COGNITO_CLIENT_ID, config.LOCAL_HOST, Number(new URL(gateway.url).port)));
+    if (pageBuilt) await writeWebConfig(pageDir, webConfigFromEndpoints({ identity: identity.url, gateway: gateway.url, clientId: config.COGNITO_CLIENT_ID }));
 
     const endpoints: Record<string, string> = { region: config.AWS_REGION };
     for (const part of parts) {
