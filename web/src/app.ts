@@ -112,12 +112,18 @@ export class App {
 
     fill(
       main,
-      h('div', { class: 'grid' },
-        this.card('profile', 'Your profile', profile),
-        this.card('new-order', 'Place an order', this.orderForm()),
-        this.card('notifications', 'Notifications', notificationsStatus, notifications),
-        this.card('orders', 'Your orders', orders),
-        this.card('webhook', 'Webhook', this.webhookForm(webhookStatus)),
+      // Two columns on wide screens (what you do | what happened); one column on a phone, reordered by CSS so
+      // notifications come right after the order form.
+      h('div', { class: 'columns' },
+        h('div', { class: 'col' },
+          this.card('profile', 'Your profile', profile),
+          this.card('new-order', 'Place an order', this.orderForm()),
+          this.card('webhook', 'Webhook', this.webhookForm(webhookStatus)),
+        ),
+        h('div', { class: 'col' },
+          this.card('notifications', 'Notifications', notificationsStatus, notifications),
+          this.card('orders', 'Your orders', orders),
+        ),
       ),
     );
     this.state(profile, 'loading', 'Loading your profile…');
@@ -283,7 +289,7 @@ export class App {
         .then((order) => {
           this.orderIdempotencyKey = null;
           form.reset();
-          fill(result, this.noticeEl({ kind: 'info', text: `Order placed: ${order.item || checked.value.item} × ${order.quantity || checked.value.quantity}. Its notification will appear below shortly.` }));
+          fill(result, this.noticeEl({ kind: 'info', text: `Order placed: ${order.item || checked.value.item} × ${order.quantity || checked.value.quantity}. Its notification will appear under Notifications shortly.` }));
           this.announce('Order placed.');
           if (order.id && !this.ordersById.has(order.id)) {
             this.ordersById.set(order.id, order);
