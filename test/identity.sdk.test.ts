@@ -141,6 +141,26 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     expect((await passwordAuth(email, 'Another-pass-2')).AuthenticationResult?.AccessToken).toBeTruthy();
   });
 
+  it('counts parallel guesses before checking them, so a burst cannot get past the lock-out', async () => {
+    const email = await signUpConfirmed();
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => failure(() => passwordAuth(email, `Parallel-guess-${i}`))));
+    expect(outcomes.filter((o) => o.message === 'Incorrect username or password.')).toHaveLength(5);
+    expect(outcomes.filter((o) => o.message === 'Password attempts exceeded')).toHaveLength(3);
+    expect(await failure(() => passwordAuth(email))).toEqual({ name: 'NotAuthorizedException', message: 'Password attempts exceeded' });
+  });
+
+  it('treats names like constructor and __proto__ as the unknown names they are', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect((await failure(() => cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: name })))).name).toBe('UserNotFoundException');
+      expect(await failure(() => passwordAuth(name))).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    }
+    const email = await signUpConfirmed();
+    expect(await failure(() => cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: TEST_POOL_ID, Username: email, GroupName: 'constructor' })))).toEqual({ name: 'ResourceNotFoundException', message: 'Group not found.' });
+    await cognito.send(new CreateGroupCommand({ UserPoolId: TEST_POOL_ID, GroupName: '__proto__' }));
+    await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: TEST_POOL_ID, Username: email, GroupName: '__proto__' }));
+    expect((await (await verifierFor('access')).verify((await passwordAuth(email)).AuthenticationResult!.AccessToken!))['cognito:groups']).toEqual(['__proto__']);
+  });
+
   it('keeps disabled users out and lets admin-created users sign in once given a permanent password', async () => {
     const email = uniqueEmail('admin-made');
     const created = await cognito.send(new AdminCreateUserCommand({ UserPoolId: TEST_POOL_ID, Username: email, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }] }));

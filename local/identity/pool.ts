@@ -347,20 +347,22 @@ export class UserPool {
       throw incorrectCredentials();
     }
     const now = Date.now();
-    if (user.lockedUntil > now) throw new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
+    const exceeded = () => new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
+    if (user.lockedUntil > now) throw exceeded();
+    // Counted before the slow hash check, so guesses sent in parallel cannot get past the limit.
+    const before = user.failedAttempts;
+    user.failedAttempts += 1;
+    if (user.failedAttempts > this.opts.maxFailedAttempts) throw exceeded();
     if (!(await verifyPassword(password, user.passwordHash))) {
-      user.failedAttempts += 1;
-      if (user.failedAttempts >= this.opts.maxFailedAttempts) {
-        user.lockedUntil = now + this.opts.lockoutSeconds * 1000;
+      if (user.failedAttempts >= this.opts.maxFailedAttempts && user.lockedUntil <= Date.now()) {
+        user.lockedUntil = Date.now() + this.opts.lockoutSeconds * 1000;
         user.failedAttempts = 0;
       }
       await this.save();
       throw incorrectCredentials();
     }
-    if (user.failedAttempts) {
-      user.failedAttempts = 0;
-      await this.save();
-    }
+    user.failedAttempts = 0;
+    if (before) await this.save();
     if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
     if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
     if (user.status === 'RESET_REQUIRED') throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');

@@ -57,7 +57,13 @@ export interface IdentityState {
 
 export const STATE_FILE = 'state.json';
 
-const empty = (): IdentityState => ({ version: 1, users: {}, groups: {}, refreshTokens: {}, revokedOrigins: {} });
+/**
+ * Maps without a prototype: a name from a request (`constructor`, `__proto__`) can only ever find an entry that was
+ * put there, never something inherited from Object.prototype.
+ */
+const dict = <T>(from: Record<string, T> = {}): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, from);
+
+const empty = (): IdentityState => ({ version: 1, users: dict(), groups: dict(), refreshTokens: dict(), revokedOrigins: dict() });
 
 /**
  * The pool's users and long-lived state as one JSON document in the data folder (mode 0600), rewritten atomically
@@ -79,7 +85,8 @@ export class StateFile {
       const parsed = JSON.parse(await readFile(path, 'utf8')) as IdentityState;
       if (parsed.version !== 1 || typeof parsed.users !== 'object') throw new Error(`${path}: not an identity state file (version ${String(parsed.version)})`);
       await chmod(path, 0o600);
-      return new StateFile(path, { ...empty(), ...parsed }, false);
+      const state: IdentityState = { version: 1, users: dict(parsed.users), groups: dict(parsed.groups), refreshTokens: dict(parsed.refreshTokens), revokedOrigins: dict(parsed.revokedOrigins) };
+      return new StateFile(path, state, false);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       const file = new StateFile(path, empty(), true);
