@@ -61,9 +61,23 @@ describe('persistence', () => {
     await appendFile(journal, '{"o":"s","q":"torn","m":{"id":"half');
     await t.restart();
     const lines = (await readFile(journal, 'utf8')).trim().split('\n');
-    // One queue and the two messages left: the compacted journal holds nothing else.
-    expect(lines).toHaveLength(3);
+    // The FIFO sequence counter, one queue and the two messages left: the compacted journal holds nothing else.
+    expect(lines.map((l) => (JSON.parse(l) as { o: string }).o)).toEqual(['sq', 'cq', 's', 's']);
     const got = await t.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
     expect(got.Messages?.map((m) => m.Body).sort()).toEqual(['m19', 'm9']);
+  });
+
+  it('keeps FIFO deduplication and sequence numbers across restarts', async () => {
+    t = await startTestSqs();
+    const url = (await t.client.send(new CreateQueueCommand({ QueueName: 'keep.fifo', Attributes: { FifoQueue: 'true' } }))).QueueUrl!;
+    const first = await t.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a', MessageGroupId: 'g', MessageDeduplicationId: 'd1' }));
+    const got = await t.client.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    await t.client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: got.Messages![0]!.ReceiptHandle }));
+    await t.restart();
+    const dup = await t.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a', MessageGroupId: 'g', MessageDeduplicationId: 'd1' }));
+    expect(dup.MessageId).toBe(first.MessageId);
+    expect((await t.client.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+    const next = await t.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'b', MessageGroupId: 'g', MessageDeduplicationId: 'd2' }));
+    expect(BigInt(next.SequenceNumber!)).toBeGreaterThan(BigInt(first.SequenceNumber!));
   });
 });

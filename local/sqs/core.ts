@@ -219,6 +219,10 @@ export class SqsCore {
             const dup = q.queue.messages.get(m.id);
             if (dup) q.queue.remove(dup);
             q.queue.add(toStored(m), this.now());
+            // The deduplication window outlives the message (and is rebuilt from its send).
+            if (m.dedupId !== undefined && m.seq && m.sentAt + DEDUP_WINDOW_MS > this.now()) {
+              q.queue.dedup.set(this.dedupKey(q, m.groupId, m.dedupId), { messageId: m.id, seq: m.seq, expiresAt: m.sentAt + DEDUP_WINDOW_MS });
+            }
           }
           break;
         case 'r': {
@@ -240,6 +244,9 @@ export class SqsCore {
           if (q && msg && to) this.move(q, to, msg, record.c, record.src);
           break;
         }
+        case 'sq':
+          this.seq = Math.max(this.seq, record.n);
+          break;
         case 'dd':
           if (q && record.exp > this.now()) q.queue.dedup.set(record.k, { messageId: record.id, seq: record.seq, expiresAt: record.exp });
           break;
@@ -251,7 +258,8 @@ export class SqsCore {
 
   /** The whole state as records: what a compacted journal holds. */
   snapshot(): JournalRecord[] {
-    const out: JournalRecord[] = [];
+    // FIFO sequence numbers only grow, even once the messages that had the highest are gone.
+    const out: JournalRecord[] = [{ o: 'sq', n: this.seq }];
     for (const q of this.queues.values()) {
       out.push({ o: 'cq', name: q.name, attrs: { ...q.attrs }, tags: { ...q.tags }, created: q.created, modified: q.modified });
     }
@@ -543,7 +551,7 @@ export class SqsCore {
     let dedupKey: string | undefined;
     if (q.queue.fifo) {
       dedupId = (entry.MessageDeduplicationId as string | undefined) ?? createHash('sha256').update(body).digest('hex');
-      dedupKey = q.attrs.DeduplicationScope === 'messageGroup' ? `${String(entry.MessageGroupId)}\u0000${dedupId}` : dedupId;
+      dedupKey = this.dedupKey(q, entry.MessageGroupId as string, dedupId);
       this.expireDedup(q, now);
       const seen = q.queue.dedup.get(dedupKey);
       if (seen) {
@@ -572,6 +580,10 @@ export class SqsCore {
     this.persist({ o: 's', q: q.name, m });
     this.notify(q);
     return out;
+  }
+
+  private dedupKey(q: QueueState, groupId: string | undefined, dedupId: string): string {
+    return q.attrs.DeduplicationScope === 'messageGroup' ? `${groupId ?? ''}\u0000${dedupId}` : dedupId;
   }
 
   private expireDedup(q: QueueState, now: number): void {

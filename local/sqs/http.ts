@@ -31,6 +31,7 @@ export function createSqsServer(opts: SqsHttpOptions): Server {
   });
   // Long polls last up to 20 s; keep idle keep-alive sockets longer than SDK clients reuse them.
   server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();

@@ -89,6 +89,8 @@ export async function startSqs(opts: SqsOptions): Promise<RunningSqs> {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
+          // Long polls were answered by core.close(); anything still open after that is cut.
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         await j.close();
       })();

@@ -32,4 +32,5 @@ export type JournalRecord =
   | { o: 'r'; q: string; id: string; c: number; f: number }
   | { o: 'd'; q: string; id: string }
   | { o: 'mv'; q: string; to: string; id: string; c: number; src?: string }
-  | { o: 'dd'; q: string; k: string; id: string; seq: string; exp: number };
+  | { o: 'dd'; q: string; k: string; id: string; seq: string; exp: number }
+  | { o: 'sq'; n: number };
