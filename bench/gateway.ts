@@ -24,6 +24,8 @@ import { claimsForEvent, decodeVerifiedPayload } from '../local/gateway/claims.j
 
 export interface PathResult {
   requestsPerSec: number;
+  /** This process's CPU time per request (servers, handler, in-process PGlite and the load generator's thread). */
+  cpuUsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -38,6 +40,8 @@ export interface GatewayBenchResult {
   gateway: PathResult;
   /** gateway / bare requests per second: the median of the per-round ratios. Target ≥ 0.50. */
   ratio: number;
+  /** The gateway's own cost: its CPU time per request minus the bare path's (both include the same load generator). */
+  overheadCpuUsPerRequest: number;
   meetsTargets: boolean;
 }
 
@@ -59,6 +63,7 @@ const median = (xs: number[]): number => {
 function combine(rounds: PathResult[]): PathResult {
   return {
     requestsPerSec: Math.round(rounds.reduce((a, r) => a + r.requestsPerSec, 0) / rounds.length),
+    cpuUsPerRequest: median(rounds.map((r) => r.cpuUsPerRequest)),
     p50Ms: median(rounds.map((r) => r.p50Ms)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
     non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
@@ -68,9 +73,12 @@ function combine(rounds: PathResult[]): PathResult {
 
 async function load(url: string, headers: Record<string, string>, seconds: number, connections: number): Promise<PathResult> {
   // A worker thread fires the requests, so the load generator does not share the servers' event loop.
+  const cpu0 = process.cpuUsage();
   const r = await autocannon({ url, headers, connections, duration: seconds, pipelining: 1, workers: 1 });
+  const cpu = process.cpuUsage(cpu0);
   return {
     requestsPerSec: Math.round(r.requests.average),
+    cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, r.requests.total)),
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     non2xx: r.non2xx,
@@ -167,19 +175,21 @@ export async function run(opts: GatewayBenchOptions = {}): Promise<GatewayBenchR
       bare: bareResult,
       gateway: gwResult,
       ratio,
+      overheadCpuUsPerRequest: gwResult.cpuUsPerRequest - bareResult.cpuUsPerRequest,
       meetsTargets: ratio >= 0.5 && gwResult.p99Ms < 20 && gwResult.non2xx === 0 && gwResult.errors === 0,
     };
     if (print) {
       const row = (name: string, r: PathResult) =>
-        `${name.padEnd(30)} ${String(r.requestsPerSec).padStart(8)} ${String(r.p50Ms).padStart(8)} ${String(r.p99Ms).padStart(8)} ${String(r.non2xx + r.errors).padStart(8)}`;
+        `${name.padEnd(30)} ${String(r.requestsPerSec).padStart(8)} ${String(r.p50Ms).padStart(8)} ${String(r.p99Ms).padStart(8)} ${String(r.cpuUsPerRequest).padStart(10)} ${String(r.non2xx + r.errors).padStart(6)}`;
       process.stdout.write(
         [
           `GET /me, ${connections} connections, ${seconds} s per path in ${rounds} alternating rounds (autocannon), database: ${dbName}`,
-          `${'path'.padEnd(30)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'bad'.padStart(8)}`,
+          `${'path'.padEnd(30)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/req'.padStart(10)} ${'bad'.padStart(6)}`,
           row('bare Fastify route (baseline)', bareResult),
           row('local gateway (JWT + v2 event)', gwResult),
           `gateway/bare throughput: ${ratio.toFixed(2)} (target >= 0.50); gateway p99 ${gwResult.p99Ms} ms (target < 20)` +
             ` -> ${result.meetsTargets ? 'OK' : 'MISSED'}`,
+          `gateway's own cost: ${result.overheadCpuUsPerRequest} µs CPU per request (authorizer with cached token, v2 event, result mapping)`,
           '',
         ].join('\n'),
       );
