@@ -275,6 +275,20 @@ describe('identity: hosted pages', () => {
     expect(res.headers.get('location')).toBeNull();
   });
 
+  it('lets web pages call the token endpoint cross-origin, but not make signed (admin) API calls', async () => {
+    const preflight = (path: string, headers: string) =>
+      fetch(`${base}${path}`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': headers } });
+    const token = await preflight('/oauth2/token', 'content-type');
+    expect(token.status).toBe(204);
+    expect(token.headers.get('access-control-allow-origin')).toBe('*');
+    expect(token.headers.get('access-control-allow-headers')).toContain('content-type');
+    const api = await preflight('/', 'content-type,x-amz-target,authorization');
+    expect(api.headers.get('access-control-allow-headers')).toContain('x-amz-target');
+    expect(api.headers.get('access-control-allow-headers')).not.toContain('authorization');
+    const login = await fetch(`${base}/login`, { headers: { origin: 'http://localhost:5173' } });
+    expect(login.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('serves the discovery document and the JWKS at the pool path and the root', async () => {
     const doc = (await (await fetch(`${base}/${TEST_POOL_ID}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(doc).toMatchObject({ issuer: `https://cognito-idp.us-east-1.amazonaws.com/${TEST_POOL_ID}`, jwks_uri: t.identity.settings.jwksUrl, token_endpoint: `${base}/oauth2/token`, end_session_endpoint: `${base}/logout` });
