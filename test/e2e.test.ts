@@ -18,6 +18,7 @@ import { createLogger } from '../src/log.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SHOTS = join(REPO, 'test-output', 'e2e');
+// page.evaluate() takes expressions as strings here: this file is type-checked without the DOM library.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSWORD = 'Correct-horse-9!';
 const NOTIFICATION_DEADLINE_MS = 5_000;
@@ -137,7 +138,7 @@ describe('the web page, end to end', () => {
     await expect.poll(() => page.locator('#orders').textContent()).toContain('No orders yet');
     await expect.poll(() => page.locator('#notifications').textContent()).toContain('No notifications yet');
     // Tokens stay in memory: nothing in localStorage, and the PKCE verifier is gone from sessionStorage.
-    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length]')).toEqual([0, 0]);
     await shot(page, '04-signed-in');
 
     // --- the form's own checks -------------------------------------------------------------------------------
@@ -146,7 +147,7 @@ describe('the web page, end to end', () => {
     await expect.poll(() => page.locator('#order-item-error').textContent()).toBe('Enter what you want to order.');
     expect(await page.locator('#order-quantity-error').textContent()).toMatch(/between 1 and 1000/);
     expect(await page.getByLabel('Item').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('order-item');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('order-item');
     await shot(page, '05-validation');
 
     // --- place an order (with markup in it: it must show as text) and watch the notification arrive ----------
@@ -163,14 +164,14 @@ describe('the web page, end to end', () => {
     await expect.poll(() => notification.first().locator('.order-ref').textContent()).toContain(`${item} × 3`);
     expect(await page.locator('#orders li').count()).toBe(1);
     expect(await page.locator('#orders li .item').first().textContent()).toBe(item);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('#orders img, #notifications img').count()).toBe(0);
     await expect.poll(() => page.locator('#profile').textContent()).toMatch(/Orders\s*1/);
     await shot(page, '06-notification');
 
     // --- a phone-sized screen keeps everything reachable ------------------------------------------------------
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await shot(page, '07-phone');
     await page.setViewportSize({ width: 1200, height: 860 });
 
