@@ -225,7 +225,8 @@ describe('messages', () => {
     const took = Date.now() - started;
     expect(got.Messages?.[0]?.Body).toBe('wake up');
     expect(took).toBeGreaterThanOrEqual(250);
-    expect(took).toBeLessThan(2000);
+    // Well before the 10 s wait ends (generous: two busy cores).
+    expect(took).toBeLessThan(5000);
 
     const emptyStart = Date.now();
     const empty = await c.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
@@ -240,7 +241,7 @@ describe('messages', () => {
     const started = Date.now();
     const got = await c.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
     expect(got.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(Date.now() - started).toBeLessThan(4500);
   });
 
   it('redelivers after the visibility timeout with ApproximateReceiveCount going up', async () => {

@@ -11,6 +11,8 @@ export interface SqsHttpOptions {
   commit: () => Promise<void>;
   /** Largest request body read (a 1 MiB batch can double in size when JSON-escaped). */
   maxBodyBytes?: number;
+  /** True once the endpoint is stopping: answers then close their connection, so clients do not keep polling it. */
+  closing?: () => boolean;
 }
 
 const TARGET_PREFIX = 'AmazonSQS.';
@@ -72,6 +74,7 @@ export function createSqsServer(opts: SqsHttpOptions): Server {
     }
     await opts.commit();
     if (abort.signal.aborted) return;
+    if (opts.closing?.()) res.setHeader('connection', 'close');
     if (failure) {
       opts.logger.debug({ action, code: failure.code }, 'sqs error');
       sendError(res, requestId, failure);

@@ -55,7 +55,8 @@ export async function startSqs(opts: SqsOptions): Promise<RunningSqs> {
   });
   sink.journal = journal;
   const j = journal;
-  const server = createSqsServer({ core, logger, commit: () => j.commit() });
+  let closing: Promise<void> | undefined;
+  const server = createSqsServer({ core, logger, commit: () => j.commit(), closing: () => closing !== undefined });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -69,7 +70,6 @@ export async function startSqs(opts: SqsOptions): Promise<RunningSqs> {
   logger.debug({ url, dataDir: opts.dataDir }, 'sqs endpoint listening');
 
   const arnPrefix = `arn:aws:sqs:${opts.region}:000000000000:`;
-  let closing: Promise<void> | undefined;
   return {
     name: 'sqs',
     url,
