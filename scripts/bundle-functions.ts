@@ -36,6 +36,7 @@ export async function bundleFunctions(opts: { outDir?: string; names?: readonly 
       sourcemap: FUNCTION_BUNDLE.sourcemap,
       banner: { js: FUNCTION_BUNDLE.banner },
       external: [...FUNCTION_BUNDLE.external],
+      mainFields: [...FUNCTION_BUNDLE.mainFields],
       metafile: true,
       logLevel: 'warning',
     });

@@ -82,4 +82,6 @@ export const FUNCTION_BUNDLE = {
   banner: "import { createRequire as __pierCreateRequire } from 'node:module'; const require = __pierCreateRequire(import.meta.url);",
   // The Lambda Node.js 22 runtime ships AWS SDK v3; pg-native is pg's optional native binding, never used.
   external: ['@aws-sdk/*', 'pg-native'],
+  // Prefer a package's ESM build when it has one (the CDK stack passes the same).
+  mainFields: ['module', 'main'],
 } as const;
