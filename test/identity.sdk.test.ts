@@ -15,6 +15,7 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   ResendConfirmationCodeCommand,
   RevokeTokenCommand,
   SignUpCommand,
@@ -174,6 +175,23 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     expect(await failure(() => passwordAuth(email))).toEqual({ name: 'NotAuthorizedException', message: 'User is disabled.' });
     expect(await failure(() => cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))).toMatchObject({ name: 'NotAuthorizedException', message: 'User is disabled.' });
     expect(await failure(() => cognito.send(new GetUserCommand({ AccessToken: tokens.AccessToken })))).toMatchObject({ name: 'NotAuthorizedException', message: 'User is disabled.' });
+  });
+
+  it('answers NEW_PASSWORD_REQUIRED for a temporary password and signs in once a new one is chosen', async () => {
+    const email = uniqueEmail('temp');
+    await cognito.send(new AdminCreateUserCommand({ UserPoolId: TEST_POOL_ID, Username: email, TemporaryPassword: 'Temporary-pass-1', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+    const first = await passwordAuth(email, 'Temporary-pass-1');
+    expect(first.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+    expect(first.AuthenticationResult).toBeUndefined();
+    const respond = (password: string) =>
+      cognito.send(new RespondToAuthChallengeCommand({ ClientId: PUBLIC_CLIENT, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password } }));
+    expect((await failure(() => respond('weak'))).name).toBe('InvalidPasswordException');
+    // A refused password may be retried in the same session; a good one spends it.
+    const done = await respond('Chosen-pass-1');
+    expect((await failure(() => respond('Chosen-pass-2'))).name).toBe('NotAuthorizedException');
+    expect((await failure(() => passwordAuth(email, 'Temporary-pass-1'))).message).toBe('Incorrect username or password.');
+    expect(await (await verifierFor('access')).verify(done.AuthenticationResult!.AccessToken!)).toMatchObject({ token_use: 'access' });
+    expect((await cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: email }))).UserStatus).toBe('CONFIRMED');
   });
 
   it('refuses forged, altered and unsigned tokens in GetUser', async () => {

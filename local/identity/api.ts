@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CognitoError, OAuthError } from './errors.js';
+import { checkPasswordPolicy } from './password.js';
 import { ADMIN_SCOPE, type UserPool, type Tokens } from './pool.js';
 import type { UserRecord } from './store.js';
 
@@ -156,11 +157,14 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
       const name = str(i, 'ChallengeName');
       const responses = strMap(i, 'ChallengeResponses');
       const pending = challenges.get(session);
-      challenges.delete(session);
       if (!pending || pending.expiresAt <= Date.now() || pending.clientId !== clientId || name !== 'NEW_PASSWORD_REQUIRED') {
+        challenges.delete(session);
         throw new CognitoError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
       }
       if (!responses.NEW_PASSWORD) throw new CognitoError('InvalidParameterException', 'Missing required parameter NEW_PASSWORD');
+      // A password the policy refuses may be retried within the same session; a good one spends it.
+      checkPasswordPolicy(responses.NEW_PASSWORD);
+      challenges.delete(session);
       const user = pool.requireUser(pending.sub);
       await pool.setPassword(user, responses.NEW_PASSWORD, true);
       return signIn(user, clientId);

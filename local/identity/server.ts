@@ -32,7 +32,7 @@ export interface IdentityOptions {
   lockoutSeconds?: number;
   /** Codes sent to one user per hour (sign-up, resend, forgotten password). Default 5. */
   maxCodesPerHour?: number;
-  /** Requests per second one address may make to the API, the token endpoint and the login forms. Default 50. */
+  /** Requests per second one address may make to the API, the token endpoint and the login forms. Default 200. */
   requestsPerSecond?: number;
   /** Account created on a fresh data folder; `false` for none. Default `demo@pier.local`. */
   demoUser?: { email: string } | false;
@@ -92,7 +92,7 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
     }
   });
   // Only POSTs are limited: they are what checks passwords, sends codes and issues tokens.
-  const limiter = new RateLimiter(opts.requestsPerSecond ?? 50);
+  const limiter = new RateLimiter(opts.requestsPerSecond ?? 200);
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'POST' || limiter.take(req.ip)) return;
     req.log.warn({ path: req.url.split('?')[0] }, 'identity: rate limit reached');

@@ -38,6 +38,8 @@ export async function startTestIdentity(opts: { callbackUrls?: string[]; logoutU
     userPoolId: TEST_POOL_ID,
     logger,
     demoUser: false,
+    // Suites call fast; the limit has its own test (which passes a small one).
+    requestsPerSecond: 100_000,
     onCode: (d) => codes.push(d),
     clients: [
       { clientId: PUBLIC_CLIENT, callbackUrls, logoutUrls },
