@@ -238,7 +238,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         if (route.auth.type === 'none') return;
         const decision = await authorize(req.headers.authorization, route.auth);
         if (!decision.allow) {
-          req.log.info({ requestId: req.id, route: key, code: decision.code }, 'authorizer refused');
+          // The caller's fault is routine (info); keys that cannot be fetched are ours to fix (error).
+          const level = decision.code === 'JWKS_UNAVAILABLE' ? 'error' : 'info';
+          req.log[level]({ requestId: req.id, route: key, code: decision.code }, 'authorizer refused');
           return deny(reply, decision);
         }
         req.authz = decision;
