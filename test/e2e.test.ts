@@ -188,6 +188,8 @@ describe('the web page, end to end', () => {
     const demoEmail = 'demo@pier.local';
     const demoPassword = (await readFile(join(runtime.dataDir, 'identity', 'demo-password.txt'), 'utf8')).trim();
     const second = await newPage();
+    // A fake clock (time still flows) lets the test jump to just before the access token expires.
+    await second.context.clock.install();
     await second.page.goto(gateway);
     await signIn(second.page, demoEmail, demoPassword);
     await expect.poll(() => second.page.locator('#orders').textContent()).toContain('No orders yet');
@@ -195,6 +197,18 @@ describe('the web page, end to end', () => {
     await expect.poll(() => second.page.locator('#profile').textContent()).toMatch(/Orders\s*0/);
     expect(await second.page.locator('body').textContent()).not.toContain('Harbour map');
     await shot(second.page, '09-second-user');
+
+    // --- the session refreshes its one-hour access token a minute early, and the page goes on working ---------
+    const refresh = second.page.waitForResponse((r) => r.url() === `${identity}/oauth2/token` && /grant_type=refresh_token/.test(r.request().postData() ?? ''));
+    await second.page.clock.fastForward('59:10');
+    expect((await refresh).status()).toBe(200);
+    // The webhook form: its own check first, then a save with the refreshed token.
+    await second.page.getByLabel('Webhook URL').fill('http://example.com/hook');
+    await second.page.getByRole('button', { name: 'Save webhook' }).click();
+    await expect.poll(() => second.page.locator('#webhook-url-error').textContent()).toMatch(/https/);
+    await second.page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hook');
+    await second.page.getByRole('button', { name: 'Save webhook' }).click();
+    await expect.poll(() => second.page.locator('#webhook .notice').textContent()).toBe('Webhook saved; it is off.');
     if (process.env.PIER_DOCS_SCREENSHOT) {
       // README's picture: the second user's page with one plain order and its notification.
       await second.page.getByLabel('Item').fill('Tide table 2027');
