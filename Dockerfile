@@ -7,7 +7,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node22 --packages=external --sourcemap --outfile=dist/main.js
+# The SQL migrations are read from beside the bundle (src/db/migrate.ts: dist/migrations).
+RUN npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node22 --packages=external --sourcemap --outfile=dist/main.js \
+ && cp -r src/db/migrations dist/migrations
 
 # --- deps: production dependencies only ---------------------------------------------------------------------------
 FROM node:22-bookworm-slim AS deps

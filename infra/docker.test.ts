@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROLE_COMMANDS } from './lib/compute.js';
 import { REPO_ROOT } from './lib/paths.js';
 
@@ -66,6 +68,59 @@ describe('Dockerfile', () => {
     // dist/main.js is what the build stage produces from src/main.ts.
     expect(dockerfile).toMatch(/esbuild src\/main\.ts [^\n]*--outfile=dist\/main\.js/);
   });
+});
+
+describe("the image's build and start, without Docker", () => {
+  const work = mkdtempSync(join(tmpdir(), 'pier-image-'));
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("the build stage's commands produce a dist/main.js that serves /healthz and passes the HEALTHCHECK", async () => {
+    // The build stage's context, with the repository's node_modules standing in for `npm ci`.
+    for (const f of ['package.json', 'tsconfig.json', 'src', 'node_modules']) symlinkSync(join(REPO_ROOT, f), join(work, f));
+    const buildStart = instructions.findIndex((l) => l === 'COPY src ./src');
+    const buildEnd = instructions.findIndex((l, i) => i > buildStart && l.startsWith('FROM '));
+    const runs = instructions.slice(buildStart + 1, buildEnd).filter((l) => l.startsWith('RUN '));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const r of runs) await run('sh', ['-c', r.slice(4)], { cwd: work });
+    expect(existsSync(join(work, 'dist', 'main.js'))).toBe(true);
+
+    const env = {
+      PATH: process.env.PATH,
+      PIER_ENV: 'dev',
+      DATA_DIR: join(work, 'data'),
+      SERVICE_HOST: '127.0.0.1',
+      SERVICE_PORT: '0',
+      ORDER_EVENTS_QUEUE_URL: 'http://127.0.0.1:9/queue/order-events',
+      LOG_LEVEL: 'info',
+    };
+    child = spawn(process.execPath, jsonArg(instructions.find((l) => l.startsWith('CMD '))!).slice(1), { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start within 40 s: ${log}`)), 40_000);
+      child!.stdout!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        const started = /"url":"(http:[^"]+)","msg":"service started"/.exec(log);
+        if (started) {
+          clearTimeout(timer);
+          resolve(started[1]!);
+        }
+      });
+      child!.on('exit', (code) => reject(new Error(`exited ${code}: ${log}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // The Dockerfile's own HEALTHCHECK command, pointed at this port.
+    const hc = jsonArg(instructions.find((l) => l.startsWith('HEALTHCHECK '))!);
+    await expect(run(process.execPath, hc.slice(1), { env: { ...env, SERVICE_PORT: new URL(url).port } })).resolves.toBeDefined();
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    child = undefined;
+  }, 60_000);
 });
 
 describe('.dockerignore', () => {
