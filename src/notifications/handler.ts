@@ -25,25 +25,50 @@ export function notificationMessage(event: OrderEvent): string {
   }
 }
 
+interface Recorded {
+  /** Events whose owner had a webhook enabled: a pending delivery row was committed with the notification. */
+  deliveries: string[];
+  /** Events already processed before (redeliveries): a crash may have left their delivery pending. */
+  duplicates: string[];
+}
+
 /**
- * Records one event, once: the processed-event row, the notification and (where the owner has a webhook enabled)
- * a pending delivery commit together. A redelivered event finds its processed-event row and changes nothing.
- * Returns whether this call did the work.
+ * Records a batch of events, each once: the processed-event rows, the notifications and (where the owner has a
+ * webhook enabled) pending deliveries commit together, set-based (a handful of statements for up to ten events).
+ * A redelivered event finds its processed-event row and changes nothing.
  */
-async function recordEvent(tx: Queryable, event: OrderEvent): Promise<boolean> {
-  const claimed = await tx.query('INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING', [event.id]);
-  if (claimed.rowCount === 0) return false;
-  await tx.query(
-    'INSERT INTO notifications (id, user_sub, event_id, event_type, order_id, message) VALUES ($1, $2, $3, $4, $5, $6)',
-    [randomUUID(), event.userSub, event.id, event.type, event.order.id, notificationMessage(event)],
+async function recordEvents(tx: Queryable, events: readonly OrderEvent[]): Promise<Recorded> {
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  const claimed = await tx.query<{ event_id: string }>(
+    `INSERT INTO processed_events (event_id) SELECT unnest($1::uuid[])
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    [unique.map((e) => e.id)],
   );
+  const fresh = new Set(claimed.rows.map((r) => r.event_id));
+  const todo = unique.filter((e) => fresh.has(e.id));
+  const duplicates = unique.filter((e) => !fresh.has(e.id)).map((e) => e.id);
+  if (todo.length === 0) return { deliveries: [], duplicates };
   await tx.query(
+    `INSERT INTO notifications (id, user_sub, event_id, event_type, order_id, message)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[])`,
+    [
+      todo.map(() => randomUUID()),
+      todo.map((e) => e.userSub),
+      todo.map((e) => e.id),
+      todo.map((e) => e.type),
+      todo.map((e) => e.order.id),
+      todo.map(notificationMessage),
+    ],
+  );
+  const deliveries = await tx.query<{ event_id: string }>(
     `INSERT INTO webhook_deliveries (event_id, user_sub, url, status)
-     SELECT $1, user_sub, url, 'pending' FROM webhooks WHERE user_sub = $2 AND enabled
-     ON CONFLICT (event_id) DO NOTHING`,
-    [event.id, event.userSub],
+     SELECT e.event_id, w.user_sub, w.url, 'pending'
+       FROM unnest($1::uuid[], $2::text[]) AS e(event_id, user_sub)
+       JOIN webhooks w ON w.user_sub = e.user_sub AND w.enabled
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    [todo.map((e) => e.id), todo.map((e) => e.userSub)],
   );
-  return true;
+  return { deliveries: deliveries.rows.map((r) => r.event_id), duplicates };
 }
 
 export interface EventHandler {
@@ -57,13 +82,11 @@ export interface EventHandler {
 export function createEventHandler(opts: EventHandlerOptions): EventHandler {
   const { db, logger } = opts;
 
-  async function deliverPending(events: readonly HandledEvent[]): Promise<void> {
-    if (!opts.sendWebhook || events.length === 0) return;
-    const bodies = new Map(events.map((e) => [e.event.id, e.body]));
-    // Pending rows for these events only: this batch's, and ones a crash left between commit and delivery.
+  async function deliverPending(eventIds: readonly string[], bodies: ReadonlyMap<string, string>): Promise<void> {
+    if (!opts.sendWebhook || eventIds.length === 0) return;
     const { rows } = await db.query<{ event_id: string; url: string }>(
       "SELECT event_id, url FROM webhook_deliveries WHERE event_id = ANY($1::uuid[]) AND status = 'pending'",
-      [[...bodies.keys()]],
+      [eventIds],
     );
     await Promise.all(
       rows.map(async (row) => {
@@ -82,18 +105,20 @@ export function createEventHandler(opts: EventHandlerOptions): EventHandler {
     async handle(events) {
       const done = new Set<string>();
       if (events.length === 0) return done;
+      // Deliveries to attempt: new pending rows, and redeliveries whose row a crash may have left pending.
+      const attempt: string[] = [];
       try {
         // The common case: the whole batch in one transaction (one commit instead of ten).
-        await db.transaction(async (tx) => {
-          for (const e of events) await recordEvent(tx, e.event);
-        });
+        const r = await db.transaction((tx) => recordEvents(tx, events.map((e) => e.event)));
+        attempt.push(...r.deliveries, ...r.duplicates);
         for (const e of events) done.add(e.event.id);
       } catch (batchErr) {
         // One bad event must not hold back the others: retry each alone and leave out those that still fail.
         logger.warn({ err: batchErr }, 'batch transaction failed; retrying events one by one');
         for (const e of events) {
           try {
-            await db.transaction((tx) => recordEvent(tx, e.event));
+            const r = await db.transaction((tx) => recordEvents(tx, [e.event]));
+            attempt.push(...r.deliveries, ...r.duplicates);
             done.add(e.event.id);
           } catch (err) {
             logger.error({ err, eventId: e.event.id }, 'event could not be recorded; leaving it for redelivery');
@@ -101,7 +126,7 @@ export function createEventHandler(opts: EventHandlerOptions): EventHandler {
         }
       }
       try {
-        await deliverPending(events.filter((e) => done.has(e.event.id)));
+        await deliverPending(attempt, new Map(events.map((e) => [e.event.id, e.body])));
       } catch (err) {
         // Deliveries are best effort and never undo or block a notification; pending rows stay visible.
         logger.error({ err }, 'webhook delivery bookkeeping failed');

@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey } from './signingKey.js';
+import { createWebhookSender, signingKeyBytes, signWebhook } from './webhook.js';
+
+describe('signWebhook', () => {
+  it('matches the Standard Webhooks construction', () => {
+    // HMAC-SHA256 over `${id}.${timestamp}.${body}` with the decoded whsec_ key, base64, prefixed `v1,`.
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const key = signingKeyBytes(secret);
+    expect(key.equals(Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64'))).toBe(true);
+    const sig = signWebhook(key, 'msg_1', 1614265330, '{"test": 2432232314}');
+    expect(sig).toBe(`v1,${createHmac('sha256', key).update('msg_1.1614265330.{"test": 2432232314}').digest('base64')}`);
+    expect(() => signingKeyBytes('not-a-key')).toThrow();
+  });
+});
+
+describe('createWebhookSender', () => {
+  let slow: ReturnType<typeof createServer>;
+  let url: string;
+  beforeAll(async () => {
+    slow = createServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 2000);
+      else if (req.url === '/redirect') res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
+      else res.writeHead(202).end();
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
+  });
+
+  const sender = (allowLoopback: boolean) =>
+    createWebhookSender({ signingKey: signingKeyBytes(generateSigningKey()), timeoutMs: 300, allowLoopback, allowHttp: true });
+
+  it('delivers on 2xx, fails on timeout, does not follow redirects, refuses loopback unless allowed', async () => {
+    expect(await sender(true)(`${url}/ok`, 'id1', '{}')).toEqual({ status: 'delivered', httpStatus: 202 });
+    expect(await sender(true)(`${url}/slow`, 'id2', '{}')).toEqual({ status: 'failed', error: 'timeout' });
+    expect(await sender(true)(`${url}/redirect`, 'id3', '{}')).toMatchObject({ status: 'failed', httpStatus: 302 });
+    expect(await sender(false)(`${url}/ok`, 'id4', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_ADDRESS_REFUSED' });
+  });
+});
