@@ -297,5 +297,8 @@ describe('identity: hosted pages', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', e: 'AQAB' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
     expect(Buffer.from(jwks.keys[0]!.n!, 'base64url').length).toBe(256);
+    const home = await fetch(`${base}/`);
+    expect([home.status, home.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await home.text()).toContain(`/${TEST_POOL_ID}/.well-known/openid-configuration`);
   });
 });

@@ -9,6 +9,7 @@ import { AMZ_JSON, registerUserPoolApi } from './api.js';
 import { loadOrCreateSigningKey } from './keys.js';
 import { registerOAuth } from './oauth.js';
 import { registerPages } from './pages.js';
+import { html, page, sendHtml } from './html.js';
 import { generatePassword } from './password.js';
 import { UserPool, type AppClient, type CodeDelivery } from './pool.js';
 import { RateLimiter } from './rateLimit.js';
@@ -105,6 +106,10 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
   registerOAuth(app, pool, () => baseUrl);
   registerPages(app, pool);
   app.get('/health', async () => ({ status: 'ok', userPoolId: pool.userPoolId }));
+  // Someone who opens the bare URL learns where sign-in really starts.
+  app.get('/', async (_req, reply) =>
+    sendHtml(reply, 200, page('Local identity', html`<p>This is Pier's local stand-in for Amazon Cognito (user pool <code>${pool.userPoolId}</code>).</p><p>Sign in from the app: it sends you here with the right parameters.</p><nav><a href="/${pool.userPoolId}/.well-known/openid-configuration">OpenID configuration</a><a href="/${pool.userPoolId}/.well-known/jwks.json">JWKS</a></nav>`)),
+  );
   app.options('/*', async (_req, reply) => reply.code(404).send());
 
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
