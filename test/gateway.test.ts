@@ -410,6 +410,39 @@ describe('local API gateway', () => {
     });
   });
 
+  describe('service integration failures', () => {
+    const svcRoute: GatewayRoute[] = [{ method: 'GET', path: '/svc', target: { kind: 'service' }, auth: { type: 'none' } }];
+
+    it('answers 503 when the service is unreachable and 504 when it does not answer in time', async () => {
+      // A port that was just free: nothing listens there.
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      const deadPort = (probe.address() as AddressInfo).port;
+      await new Promise((r) => probe.close(r));
+      const silent = createServer(() => {
+        /* never answers */
+      });
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const start = (serviceUrl: string) =>
+        startGateway({ logger, verifier: issuer.verifier(), routes: svcRoute, functions: {}, serviceUrl, bodyLimitBytes: 1024, lambdaTimeoutMs: 100, integrationTimeoutMs: 300, webDir: false });
+      const dead = await start(`http://127.0.0.1:${deadPort}`);
+      const slow = await start(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+      try {
+        const down = await fetch(`${dead.url}/svc`);
+        expect(down.status).toBe(503);
+        expect(await down.json()).toEqual({ message: 'Service Unavailable' });
+        const late = await fetch(`${slow.url}/svc`);
+        expect(late.status).toBe(504);
+        expect(await late.json()).toEqual({ message: 'Gateway Timeout' });
+      } finally {
+        await dead.close();
+        await slow.close();
+        silent.closeAllConnections();
+        await new Promise((r) => silent.close(r));
+      }
+    });
+  });
+
   describe('limits and unmatched routes', () => {
     it('answers 404 {"message":"Not Found"} for an unmatched route or method', async () => {
       for (const [method, path] of [
