@@ -153,7 +153,7 @@ describe('the web page, end to end', () => {
     // --- place an order (with markup in it: it must show as text) and watch the notification arrive ----------
     await page.getByLabel('Item').fill(item);
     await page.getByLabel('Quantity').fill('3');
-    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByLabel('Quantity').press('Enter'); // the keyboard submits the form
     const placedAt = Date.now();
     await expect.poll(() => page.locator('#new-order .notice').textContent()).toContain('Order placed');
     const notification = page.locator('#notifications li[data-notification-id]');
@@ -168,6 +168,8 @@ describe('the web page, end to end', () => {
     expect(await page.locator('#orders img, #notifications img').count()).toBe(0);
     await expect.poll(() => page.locator('#profile').textContent()).toMatch(/Orders\s*1/);
     await shot(page, '06-notification');
+    const firstOrderId = await page.locator('#orders li[data-order-id]').first().getAttribute('data-order-id');
+    expect(firstOrderId).toMatch(/^[0-9a-f-]{36}$/);
 
     // --- a phone-sized screen keeps everything reachable ------------------------------------------------------
     await page.setViewportSize({ width: 390, height: 844 });
@@ -190,13 +192,33 @@ describe('the web page, end to end', () => {
     const second = await newPage();
     // A fake clock (time still flows) lets the test jump to just before the access token expires.
     await second.context.clock.install();
+    // Its first GET /orders fails, to show the panel's error state and its retry.
+    let failOrders = true;
+    await second.page.route(`${gateway}/orders`, (route) => {
+      if (route.request().method() !== 'GET' || !failOrders) return route.fallback();
+      failOrders = false;
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ message: 'Service Unavailable' }) });
+    });
+    const bearer: string[] = [];
+    second.page.on('request', (r) => {
+      const auth = r.headers().authorization;
+      if (auth?.startsWith('Bearer ')) bearer.push(auth.slice(7));
+    });
     await second.page.goto(gateway);
     await signIn(second.page, demoEmail, demoPassword);
+    await expect.poll(() => second.page.locator('#orders [role=alert]').textContent()).toBe('Your orders could not be loaded: Service Unavailable');
+    await shot(second.page, '09-error-state');
+    await second.page.locator('#orders').getByRole('button', { name: 'Try again' }).click();
     await expect.poll(() => second.page.locator('#orders').textContent()).toContain('No orders yet');
     await expect.poll(() => second.page.locator('#notifications').textContent()).toContain('No notifications yet');
     await expect.poll(() => second.page.locator('#profile').textContent()).toMatch(/Orders\s*0/);
     expect(await second.page.locator('body').textContent()).not.toContain('Harbour map');
-    await shot(second.page, '09-second-user');
+    await shot(second.page, '10-second-user');
+    // And the API itself refuses the first user's order to the second user's token.
+    const token = bearer.at(-1) as string;
+    expect((await fetch(`${gateway}/orders/${firstOrderId}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    const theirs = (await (await fetch(`${gateway}/me/notifications`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
+    expect(theirs.items).toEqual([]);
 
     // --- the session refreshes its one-hour access token a minute early, and the page goes on working ---------
     const refresh = second.page.waitForResponse((r) => r.url() === `${identity}/oauth2/token` && /grant_type=refresh_token/.test(r.request().postData() ?? ''));

@@ -129,6 +129,8 @@ export class App {
     this.state(profile, 'loading', 'Loading your profile…');
     this.state(orders, 'loading', 'Loading your orders…');
     this.state(notifications, 'loading', 'Loading notifications…');
+    // Screen readers start reading at the page's content after the redirect back from the hosted login.
+    main.focus({ preventScroll: true });
     void this.loadProfile();
     void this.loadOrders();
     this.pollGeneration++;
@@ -162,7 +164,7 @@ export class App {
       this.renderProfile(panel, me);
     } catch (err) {
       if (this.panels?.profile !== panel || isSignedOut(err)) return;
-      this.state(panel, 'error', messageOf(err), () => {
+      this.state(panel, 'error', `Your profile could not be loaded: ${messageOf(err)}`, () => {
         this.state(panel, 'loading', 'Loading your profile…');
         void this.loadProfile();
       });
@@ -205,7 +207,7 @@ export class App {
       this.renderNotifications();
     } catch (err) {
       if (this.panels?.orders !== panel || isSignedOut(err)) return;
-      this.state(panel, 'error', messageOf(err), () => {
+      this.state(panel, 'error', `Your orders could not be loaded: ${messageOf(err)}`, () => {
         this.state(panel, 'loading', 'Loading your orders…');
         void this.loadOrders();
       });
