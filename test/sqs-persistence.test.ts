@@ -1,4 +1,4 @@
-import { readFile, appendFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateQueueCommand,
@@ -58,9 +58,14 @@ describe('persistence', () => {
     }
     const journal = join(t.dataDir, 'sqs', 'journal.jsonl');
     await t.sqs.close();
-    await appendFile(journal, '{"o":"s","q":"torn","m":{"id":"half');
+    // A crash mid-write leaves half a line where the preallocated zeros began.
+    const dataEnd = (await readFile(journal)).indexOf(0);
+    const fh = await open(journal, 'r+');
+    await fh.write('{"o":"s","q":"torn","m":{"id":"half', dataEnd);
+    await fh.close();
     await t.restart();
-    const lines = (await readFile(journal, 'utf8')).trim().split('\n');
+    const all = await readFile(journal, 'utf8');
+    const lines = all.slice(0, all.indexOf('\0')).trim().split('\n');
     // The FIFO sequence counter, one queue and the two messages left: the compacted journal holds nothing else.
     expect(lines.map((l) => (JSON.parse(l) as { o: string }).o)).toEqual(['sq', 'cq', 's', 's']);
     const got = await t.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));

@@ -25,6 +25,8 @@ export interface JournalOptions {
  */
 const RELAXED = new Set<JournalRecord['o']>(['r', 'd', 'mv']);
 
+const PREALLOCATE_BYTES = 8 * 1024 * 1024;
+
 interface Waiter {
   target: number;
   resolve: () => void;
@@ -48,6 +50,9 @@ export class Journal {
   private scheduled = false;
   private failed?: Error;
   private bytesSinceCompaction = 0;
+  /** Where the next write goes, and how far the file is allocated (zero-filled) beyond it. */
+  private offset = 0;
+  private allocated = 0;
   private lastSnapshotBytes = 0;
   private closed = false;
 
@@ -68,6 +73,7 @@ export class Journal {
     const { fh, bytes } = await writeSnapshot(path, opts.snapshot());
     const journal = new Journal(opts, fh, path);
     journal.lastSnapshotBytes = bytes;
+    journal.offset = journal.allocated = bytes;
     return journal;
   }
 
@@ -131,11 +137,14 @@ export class Journal {
           const { fh, bytes } = await writeSnapshot(this.path, records);
           this.fh = fh;
           this.lastSnapshotBytes = bytes;
+          this.offset = this.allocated = bytes;
           this.bytesSinceCompaction = 0;
         } else {
           const data = Buffer.from(this.pending.join(''));
           this.pending = [];
-          await writeAll(this.fh, data);
+          if (this.offset + data.length > this.allocated) await this.preallocate(data.length);
+          await writeAll(this.fh, data, this.offset);
+          this.offset += data.length;
           if (this.opts.sync !== false) await this.fh.datasync();
           this.bytesSinceCompaction += data.length;
         }
@@ -156,6 +165,18 @@ export class Journal {
     if (this.pending.length > 0 && !this.failed) this.schedule();
   }
 
+  /**
+   * Extends the file with zeros ahead of the writes. Overwriting blocks that already exist lets fdatasync skip the
+   * file-size and block-allocation metadata an append would change, which makes each flush several times cheaper.
+   * Replay stops at the zeros.
+   */
+  private async preallocate(need: number): Promise<void> {
+    const size = Math.max(PREALLOCATE_BYTES, need);
+    await writeAll(this.fh, Buffer.alloc(size), this.allocated);
+    this.allocated += size;
+    if (this.opts.sync !== false) await this.fh.sync();
+  }
+
   private shouldCompact(): boolean {
     const limit = this.opts.compactAfterBytes ?? 64 * 1024 * 1024;
     return this.bytesSinceCompaction > limit && this.bytesSinceCompaction > 4 * this.lastSnapshotBytes;
@@ -169,6 +190,8 @@ async function replayFile(path: string, opts: JournalOptions): Promise<void> {
   for await (const line of lines) {
     lineNo += 1;
     if (line === '') continue;
+    // The zero-filled tail that was allocated ahead of the writes: the journal ends here.
+    if (line.charCodeAt(0) === 0) break;
     let record: JournalRecord;
     try {
       record = JSON.parse(line) as JournalRecord;
@@ -212,7 +235,8 @@ async function writeSnapshot(path: string, records: JournalRecord[]): Promise<{ 
   }
   await rename(tmp, path);
   await syncDir(path);
-  return { fh: await open(path, 'a', 0o600), bytes };
+  // Not append mode: writes go to explicit positions, over the preallocated zeros.
+  return { fh: await open(path, 'r+', 0o600), bytes };
 }
 
 async function syncDir(file: string): Promise<void> {
@@ -226,10 +250,10 @@ async function syncDir(file: string): Promise<void> {
   }
 }
 
-async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+async function writeAll(fh: FileHandle, data: Buffer, position?: number): Promise<void> {
   let off = 0;
   while (off < data.length) {
-    const { bytesWritten } = await fh.write(data, off, data.length - off);
+    const { bytesWritten } = await fh.write(data, off, data.length - off, position === undefined ? null : position + off);
     off += bytesWritten;
   }
 }
