@@ -183,6 +183,37 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     b().t.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
 
+  it("mirrors the pool's JWKS into a bucket only the VPC's S3 endpoint can read, and points the tasks at it", () => {
+    const st = b().stack;
+    const bucket = st.getLogicalId(st.jwks.bucket.node.defaultChild as never);
+    const endpoint = st.getLogicalId(st.network.s3Endpoint.node.defaultChild as never);
+    const pool = st.getLogicalId(st.auth.userPool.node.defaultChild as never);
+    b().t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 's3:GetObject',
+            Condition: { StringEquals: { 'aws:SourceVpce': ref(endpoint) } },
+          }),
+        ]),
+      },
+    });
+    b().t.hasResourceProperties('Custom::PierJwksMirror', {
+      Url: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(pool), '/.well-known/jwks.json']] },
+      Bucket: ref(bucket),
+      Key: 'jwks.json',
+    });
+    for (const [, td] of ofType(b(), 'AWS::ECS::TaskDefinition')) {
+      const env = td.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[];
+      expect(env.find((e) => e.Name === 'COGNITO_JWKS_URL')!.Value).toEqual({
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucket, 'RegionalDomainName'] }, '/jwks.json']],
+      });
+    }
+  });
+
   it('creates every route of src/routes.ts with its integration, authorization and scopes', () => {
     const routes = ofType(b(), 'AWS::ApiGatewayV2::Route');
     expect(routes).toHaveLength(ROUTES.length);

@@ -48,6 +48,15 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
     if (/^RouteGET(healthz|openapijson)$/.test(r.node.id)) ack(r, 'AwsSolutions-APIG4', 'Public by the route table (src/routes.ts auth none): health check and API description.');
   }
 
+  // The deploy-time JWKS copy (infra/lib/jwksMirror.ts) and aws-cdk-lib's custom-resource provider around it.
+  ack(stack.jwks.fetcher, 'AwsSolutions-L1', 'Node.js 22 on purpose, like the rest of Pier.');
+  ack(stack.jwks.provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "aws-cdk-lib's custom-resource provider role: writes its own logs only.");
+  ack(
+    stack.jwks.provider,
+    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.jwks.fetcher.node.defaultChild as never)}.Arn>:*]`,
+    "aws-cdk-lib's provider may invoke any version of the one fetcher function it wraps.",
+  );
+
   // The BucketDeployment provider (aws-cdk-lib's singleton Lambda) exists only when web/dist was built.
   for (const c of (stack as Stack).node.children) {
     if (!c.node.id.startsWith('Custom::CDKBucketDeployment')) continue;

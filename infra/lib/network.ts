@@ -21,6 +21,7 @@ export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /** Subnets for tasks, functions, the database and the internal ALB. */
   readonly subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  readonly s3Endpoint: ec2.GatewayVpcEndpoint;
 
   constructor(scope: Construct, id: string, s: EnvSettings) {
     super(scope, id);
@@ -39,7 +40,7 @@ export class Network extends Construct {
     this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
 
     // S3 serves ECR's image layers; the gateway endpoint is free.
-    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.subnets] });
+    this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.subnets] });
 
     // Endpoints accept HTTPS from inside the VPC only.
     const endpointSg = new ec2.SecurityGroup(this, 'EndpointSg', {

@@ -9,6 +9,7 @@ import { Auth } from './auth.js';
 import { Compute } from './compute.js';
 import { Data } from './data.js';
 import { Functions } from './functions.js';
+import { JwksMirror } from './jwksMirror.js';
 import { Messaging } from './messaging.js';
 import { Network } from './network.js';
 import { acknowledgeNagFindings } from './nag.js';
@@ -30,6 +31,7 @@ export class PierStack extends Stack {
   readonly web: Web;
   readonly appSecret: secretsmanager.Secret;
   readonly settings: EnvSettings;
+  readonly jwks: JwksMirror;
 
   constructor(scope: Construct, id: string, props: PierStackProps) {
     super(scope, id, props);
@@ -60,6 +62,7 @@ export class PierStack extends Stack {
       secretStringValue: SecretValue.unsafePlainText('{}'),
     });
 
+    this.jwks = new JwksMirror(this, 'Jwks', s, { issuer: this.auth.issuer, s3Endpoint: this.network.s3Endpoint, logBucket });
     const identity = {
       COGNITO_USER_POOL_ID: this.auth.userPool.userPoolId,
       COGNITO_CLIENT_ID: this.auth.client.userPoolClientId,
@@ -73,6 +76,7 @@ export class PierStack extends Stack {
       logBucket,
       derivedSettings: {
         ...identity,
+        COGNITO_JWKS_URL: this.jwks.url,
         ORDER_EVENTS_QUEUE_URL: this.messaging.queue.queueUrl,
         ORDER_EVENTS_DLQ_URL: this.messaging.dlq.queueUrl,
         // The worker's view of the queue must match the queue's own settings.
