@@ -120,7 +120,13 @@ async function run(argv: string[]): Promise<void> {
         break;
       }
       case 'list': {
-        const users = (await cognito.send(new ListUsersCommand({ UserPoolId }))).Users ?? [];
+        const users = [];
+        let PaginationToken: string | undefined;
+        do {
+          const page = await cognito.send(new ListUsersCommand({ UserPoolId, PaginationToken }));
+          users.push(...(page.Users ?? []));
+          PaginationToken = page.PaginationToken;
+        } while (PaginationToken);
         const rows = await Promise.all(
           users.map(async (u) => {
             const groups = ((await cognito.send(new AdminListGroupsForUserCommand({ UserPoolId, Username: u.Username }))).Groups ?? []).map((g) => g.GroupName).join(',');

@@ -6,6 +6,7 @@ import {
   AdminCreateUserCommand,
   AdminDisableUserCommand,
   AdminGetUserCommand,
+  AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
@@ -15,6 +16,7 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  ListUsersCommand,
   RespondToAuthChallengeCommand,
   ResendConfirmationCodeCommand,
   RevokeTokenCommand,
@@ -192,6 +194,28 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     expect((await failure(() => passwordAuth(email, 'Temporary-pass-1'))).message).toBe('Incorrect username or password.');
     expect(await (await verifierFor('access')).verify(done.AuthenticationResult!.AccessToken!)).toMatchObject({ token_use: 'access' });
     expect((await cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: email }))).UserStatus).toBe('CONFIRMED');
+  });
+
+  it('signs in server-side with AdminInitiateAuth and pages through ListUsers', async () => {
+    const email = await signUpConfirmed();
+    const admin = await cognito.send(new AdminInitiateAuthCommand({ UserPoolId: TEST_POOL_ID, ClientId: PUBLIC_CLIENT, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: GOOD_PASSWORD } }));
+    expect(await (await verifierFor('access')).verify(admin.AuthenticationResult!.AccessToken!)).toMatchObject({ token_use: 'access' });
+    expect(await failure(() => cognito.send(new AdminInitiateAuthCommand({ UserPoolId: TEST_POOL_ID, ClientId: PUBLIC_CLIENT, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: 'Wrong-pass-1' } })))).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+
+    const seen: string[] = [];
+    let PaginationToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await cognito.send(new ListUsersCommand({ UserPoolId: TEST_POOL_ID, Limit: 2, PaginationToken }));
+      expect(page.Users!.length).toBeLessThanOrEqual(2);
+      seen.push(...page.Users!.map((u) => u.Attributes!.find((a) => a.Name === 'email')!.Value!));
+      PaginationToken = page.PaginationToken;
+      pages++;
+    } while (PaginationToken);
+    expect(seen).toEqual(t.identity.pool.listUsers().map((u) => u.email));
+    expect(pages).toBe(Math.ceil(seen.length / 2));
+    const filtered = await cognito.send(new ListUsersCommand({ UserPoolId: TEST_POOL_ID, Filter: `email = "${email.toLowerCase()}"` }));
+    expect(filtered.Users).toHaveLength(1);
   });
 
   it('refuses forged, altered and unsigned tokens in GetUser', async () => {

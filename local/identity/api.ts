@@ -191,6 +191,13 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
       }
       return {};
     },
+    // The server-side sign-in (ADMIN_USER_PASSWORD_AUTH): the same checks as InitiateAuth, for signed callers.
+    AdminInitiateAuth: admin(async (i, ctx) => {
+      const flow = str(i, 'AuthFlow');
+      const mapped = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH' ? 'USER_PASSWORD_AUTH' : flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN' ? flow : `unsupported:${flow}`;
+      if (mapped.startsWith('unsupported:')) throw new CognitoError('InvalidParameterException', `${flow} is not supported by the local identity endpoint; use ADMIN_USER_PASSWORD_AUTH.`);
+      return (actions.InitiateAuth as Handler)({ ...i, AuthFlow: mapped }, ctx);
+    }),
     AdminCreateUser: admin(async (i) => {
       const attrs = attributes(i, 'UserAttributes');
       const username = str(i, 'Username');
@@ -277,7 +284,13 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
         users = users.filter((u) => (op === '=' ? get(u) === value : get(u).startsWith(value)));
       }
       const limit = typeof i.Limit === 'number' ? i.Limit : 60;
-      return { Users: users.slice(0, limit).map(userType) };
+      if (!Number.isInteger(limit) || limit < 1 || limit > 60) throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60");
+      // The token is the offset of the next page: fine for a local pool whose order is creation time.
+      const token = optStr(i, 'PaginationToken');
+      const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString());
+      if (!Number.isInteger(offset) || offset < 0) throw new CognitoError('InvalidParameterException', 'Invalid pagination token.');
+      const next = offset + limit < users.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+      return { Users: users.slice(offset, offset + limit).map(userType), ...(next ? { PaginationToken: next } : {}) };
     }),
   };
 
