@@ -80,6 +80,9 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page; errors:
   return { context, page, errors };
 }
 
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000, interval: 50 });
+
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 async function codeFor(email: string): Promise<string> {
@@ -99,7 +102,7 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${gateway}/`);
-  await expect.poll(() => page.locator('#profile dd').first().textContent(), { timeout: 10_000 }).toBe(email.toLowerCase());
+  await poll(() => page.locator('#profile dd').first().textContent()).toBe(email.toLowerCase());
 }
 
 describe('the web page, end to end', () => {
@@ -111,7 +114,7 @@ describe('the web page, end to end', () => {
 
     // --- signed out ------------------------------------------------------------------------------------------
     await page.goto(gateway);
-    await expect.poll(() => page.getByRole('heading', { name: 'You are signed out' }).isVisible()).toBe(true);
+    await poll(() => page.getByRole('heading', { name: 'You are signed out' }).isVisible()).toBe(true);
     await shot(page, '01-signed-out');
 
     // --- sign up on the hosted login, confirm with the code, sign in -----------------------------------------
@@ -134,9 +137,9 @@ describe('the web page, end to end', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
     }
     await page.waitForURL(`${gateway}/`);
-    await expect.poll(() => page.locator('#profile').getByText(email).isVisible(), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => page.locator('#orders').textContent()).toContain('No orders yet');
-    await expect.poll(() => page.locator('#notifications').textContent()).toContain('No notifications yet');
+    await poll(() => page.locator('#profile').getByText(email).isVisible()).toBe(true);
+    await poll(() => page.locator('#orders').textContent()).toContain('No orders yet');
+    await poll(() => page.locator('#notifications').textContent()).toContain('No notifications yet');
     // Tokens stay in memory: nothing in localStorage, and the PKCE verifier is gone from sessionStorage.
     expect(await page.evaluate('[localStorage.length, sessionStorage.length]')).toEqual([0, 0]);
     await shot(page, '04-signed-in');
@@ -144,7 +147,7 @@ describe('the web page, end to end', () => {
     // --- the form's own checks -------------------------------------------------------------------------------
     await page.getByLabel('Quantity').fill('0');
     await page.getByRole('button', { name: 'Place order' }).click();
-    await expect.poll(() => page.locator('#order-item-error').textContent()).toBe('Enter what you want to order.');
+    await poll(() => page.locator('#order-item-error').textContent()).toBe('Enter what you want to order.');
     expect(await page.locator('#order-quantity-error').textContent()).toMatch(/between 1 and 1000/);
     expect(await page.getByLabel('Item').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate('document.activeElement?.id')).toBe('order-item');
@@ -155,18 +158,18 @@ describe('the web page, end to end', () => {
     await page.getByLabel('Quantity').fill('3');
     await page.getByLabel('Quantity').press('Enter'); // the keyboard submits the form
     const placedAt = Date.now();
-    await expect.poll(() => page.locator('#new-order .notice').textContent()).toContain('Order placed');
+    await poll(() => page.locator('#new-order .notice').textContent()).toContain('Order placed');
     const notification = page.locator('#notifications li[data-notification-id]');
     await notification.first().waitFor({ timeout: NOTIFICATION_DEADLINE_MS });
     const notificationMs = Date.now() - placedAt;
     expect(notificationMs).toBeLessThan(NOTIFICATION_DEADLINE_MS);
     // The notification shows its order, by item and quantity, as text.
-    await expect.poll(() => notification.first().locator('.order-ref').textContent()).toContain(`${item} × 3`);
+    await poll(() => notification.first().locator('.order-ref').textContent()).toContain(`${item} × 3`);
     expect(await page.locator('#orders li').count()).toBe(1);
     expect(await page.locator('#orders li .item').first().textContent()).toBe(item);
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('#orders img, #notifications img').count()).toBe(0);
-    await expect.poll(() => page.locator('#profile').textContent()).toMatch(/Orders\s*1/);
+    await poll(() => page.locator('#profile').textContent()).toMatch(/Orders\s*1/);
     await shot(page, '06-notification');
     const firstOrderId = await page.locator('#orders li[data-order-id]').first().getAttribute('data-order-id');
     expect(firstOrderId).toMatch(/^[0-9a-f-]{36}$/);
@@ -180,7 +183,7 @@ describe('the web page, end to end', () => {
     // --- sign out: through the hosted login's /logout, back to the signed-out page ---------------------------
     await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${gateway}/`);
-    await expect.poll(() => page.getByRole('heading', { name: 'You are signed out' }).isVisible()).toBe(true);
+    await poll(() => page.getByRole('heading', { name: 'You are signed out' }).isVisible()).toBe(true);
     expect(await page.locator('#orders, #notifications').count()).toBe(0);
     await shot(page, '08-signed-out-again');
     expect(errors).toEqual([]);
@@ -206,12 +209,12 @@ describe('the web page, end to end', () => {
     });
     await second.page.goto(gateway);
     await signIn(second.page, demoEmail, demoPassword);
-    await expect.poll(() => second.page.locator('#orders [role=alert]').textContent()).toBe('Your orders could not be loaded: Service Unavailable');
+    await poll(() => second.page.locator('#orders [role=alert]').textContent()).toBe('Your orders could not be loaded: Service Unavailable');
     await shot(second.page, '09-error-state');
     await second.page.locator('#orders').getByRole('button', { name: 'Try again' }).click();
-    await expect.poll(() => second.page.locator('#orders').textContent()).toContain('No orders yet');
-    await expect.poll(() => second.page.locator('#notifications').textContent()).toContain('No notifications yet');
-    await expect.poll(() => second.page.locator('#profile').textContent()).toMatch(/Orders\s*0/);
+    await poll(() => second.page.locator('#orders').textContent()).toContain('No orders yet');
+    await poll(() => second.page.locator('#notifications').textContent()).toContain('No notifications yet');
+    await poll(() => second.page.locator('#profile').textContent()).toMatch(/Orders\s*0/);
     expect(await second.page.locator('body').textContent()).not.toContain('Harbour map');
     await shot(second.page, '10-second-user');
     // And the API itself refuses the first user's order to the second user's token.
@@ -227,10 +230,10 @@ describe('the web page, end to end', () => {
     // The webhook form: its own check first, then a save with the refreshed token.
     await second.page.getByLabel('Webhook URL').fill('http://example.com/hook');
     await second.page.getByRole('button', { name: 'Save webhook' }).click();
-    await expect.poll(() => second.page.locator('#webhook-url-error').textContent()).toMatch(/https/);
+    await poll(() => second.page.locator('#webhook-url-error').textContent()).toMatch(/https/);
     await second.page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hook');
     await second.page.getByRole('button', { name: 'Save webhook' }).click();
-    await expect.poll(() => second.page.locator('#webhook .notice').textContent()).toBe('Webhook saved; it is off.');
+    await poll(() => second.page.locator('#webhook .notice').textContent()).toBe('Webhook saved; it is off.');
     if (process.env.PIER_DOCS_SCREENSHOT) {
       // README's picture: the second user's page with one plain order and its notification.
       await second.page.getByLabel('Item').fill('Tide table 2027');
@@ -242,7 +245,7 @@ describe('the web page, end to end', () => {
     }
     // Tokens live only in memory: a reload signs out.
     await second.page.reload();
-    await expect.poll(() => second.page.getByRole('heading', { name: 'You are signed out' }).isVisible()).toBe(true);
+    await poll(() => second.page.getByRole('heading', { name: 'You are signed out' }).isVisible()).toBe(true);
     expect(second.errors).toEqual([]);
     await second.context.close();
 
