@@ -91,7 +91,9 @@ describe('npm run dlq', () => {
     for (const row of rows) expect(row).toMatch(/^[0-9a-f-]{36}\s+2\s+\d{4}-\d\d-\d\dT/);
     expect(await visible(dlq)).toBe(3);
 
-    const json = await dlqCli(['list', '--json', '--max', '2'], { ORDER_EVENTS_DLQ_URL: dlq });
+    await writeFile(join(cwd, '.env'), `ORDER_EVENTS_DLQ_URL=${dlq}\n`);
+    const json = await dlqCli(['list', '--json', '--max', '2']);
+    await rm(join(cwd, '.env'));
     const parsed = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string });
     expect(parsed).toHaveLength(2);
     expect(parsed[0]!.source).toBe('events');

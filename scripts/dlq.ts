@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../src/config/index.js';
+import { dotenvLayer } from '../src/config/sources.js';
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
@@ -26,8 +28,9 @@ Commands:
             StartMessageMoveTask, and report progress until it is done
 
 Options:
-  --dlq-url URL     the dead-letter queue (default: ORDER_EVENTS_DLQ_URL, then orderEventsDlqUrl in
-                    .pier/endpoints.json, then the DLQ named by --queue-url's redrive policy)
+  --dlq-url URL     the dead-letter queue (default: ORDER_EVENTS_DLQ_URL from the environment or .env,
+                    then orderEventsDlqUrl in .pier/endpoints.json, then the DLQ named by --queue-url's
+                    redrive policy)
   --queue-url URL   the source queue: for redrive, where messages go (default: back where each came from)
   --endpoint URL    SQS endpoint (default: SQS_ENDPOINT, or the local endpoint when the queue URL is local)
   --region REGION   AWS region (default: AWS_REGION, then endpoints.json, then us-east-1)
@@ -36,7 +39,8 @@ Options:
   --json            list: one JSON object per line instead of a table
   -h, --help        this text
 
-Without AWS credentials, talking to a local endpoint uses dummy ones (it does not check them).
+Settings are read from the environment, then .env (outside AWS environments). Without AWS credentials, talking
+to a local endpoint uses dummy ones (it does not check them).
 `;
 
 export interface DlqIo {
@@ -92,6 +96,9 @@ export async function runDlq(argv: string[], io: DlqIo): Promise<number> {
   }
 
   try {
+    // Settings as the rest of Pier reads them: the environment first, then `.env` (local runs only).
+    const env = { ...(await readDotenv(io)), ...io.env };
+    io = { ...io, env };
     const endpoints = await readEndpoints(io);
     const queueUrl = opts['queue-url'];
     let dlqUrl = opts['dlq-url'] ?? io.env.ORDER_EVENTS_DLQ_URL ?? (queueUrl ? undefined : endpoints.orderEventsDlqUrl);
@@ -123,13 +130,18 @@ export async function runDlq(argv: string[], io: DlqIo): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       io.err(`dlq: ${err.message}`);
       return 2;
     }
     io.err(`dlq: ${describeError(err, opts.endpoint ?? io.env.SQS_ENDPOINT)}`);
     return 1;
   }
+}
+
+async function readDotenv(io: DlqIo): Promise<Record<string, string | undefined>> {
+  if (!['local', 'test', undefined, ''].includes(io.env.PIER_ENV)) return {};
+  return (await dotenvLayer(resolve(io.cwd, io.env.ENV_FILE || '.env'))).values;
 }
 
 async function readEndpoints(io: DlqIo): Promise<Endpoints> {
