@@ -71,11 +71,13 @@ export interface EnvSettings {
     image: { source: 'asset' } | { source: 'registry'; image: string; registryCredentialsSecretName: string };
     containerPort: number;
     logRetentionDays: number;
+    /** CloudWatch Container Insights (per-task metrics, billed as custom metrics): prod on, dev off to idle cheaply. */
+    containerInsights: boolean;
     service: FargateSize & { desiredCount: number };
     worker: FargateSize & {
       minCapacity: number;
       maxCapacity: number;
-      /** Target messages waiting per running worker task. */
+      /** Messages waiting or in flight per worker task: the worker runs ceil(backlog / this) tasks, within min..max. */
       backlogPerTask: number;
     };
   };
@@ -142,6 +144,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
       image: { source: 'asset' },
       containerPort: 8080,
       logRetentionDays: 14,
+      containerInsights: false,
       service: { cpu: 256, memoryMiB: 512, desiredCount: 1 },
       worker: { cpu: 256, memoryMiB: 512, minCapacity: 0, maxCapacity: 2, backlogPerTask: 100 },
     },
@@ -178,6 +181,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
       image: { source: 'asset' },
       containerPort: 8080,
       logRetentionDays: 90,
+      containerInsights: true,
       service: { cpu: 512, memoryMiB: 1024, desiredCount: 2 },
       worker: { cpu: 256, memoryMiB: 512, minCapacity: 1, maxCapacity: 10, backlogPerTask: 100 },
     },

@@ -149,7 +149,9 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
       }
     }
     expect(commands).toEqual(expect.arrayContaining([[...ROLE_COMMANDS.service], [...ROLE_COMMANDS.worker]]));
-    b().t.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    b().t.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: b().s.compute.containerInsights ? 'enabled' : 'disabled' }],
+    });
   });
 
   it('checks /healthz on the internal ALB', () => {
@@ -354,14 +356,37 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     expect(statements('worker')).toHaveLength(2);
   });
 
-  it('scales the worker on backlog per task', () => {
-    b().t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
-      MinCapacity: b().s.compute.worker.minCapacity,
-      MaxCapacity: b().s.compute.worker.maxCapacity,
-    });
+  it('scales the worker on backlog per task: ceil(backlog / backlogPerTask) tasks within min..max', () => {
+    const w = b().s.compute.worker;
+    b().t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: w.minCapacity, MaxCapacity: w.maxCapacity });
     b().t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('visible / FILL\\(running, 0\\)') })]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'visible + inflight' })]),
     });
+    // Rebuild backlog -> capacity from the synthesized alarms and their step policies, as Application Auto Scaling reads them.
+    const alarms = ofType(b(), 'AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? '').includes('visible + inflight'));
+    expect(alarms).toHaveLength(2);
+    type Step = { MetricIntervalLowerBound?: number; MetricIntervalUpperBound?: number; ScalingAdjustment: number };
+    const capacity = (backlog: number): number | undefined => {
+      for (const [, alarm] of alarms) {
+        const t = alarm.Properties.Threshold as number;
+        const firing = alarm.Properties.ComparisonOperator === 'GreaterThanOrEqualToThreshold' ? backlog >= t : backlog <= t;
+        if (!firing) continue;
+        const policy = b().res[alarm.Properties.AlarmActions[0].Ref]!.Properties.StepScalingPolicyConfiguration;
+        expect(policy.AdjustmentType).toBe('ExactCapacity');
+        const d = backlog - t;
+        const step = (policy.StepAdjustments as Step[]).find(
+          (x) => (x.MetricIntervalLowerBound ?? -Infinity) <= d && (d < (x.MetricIntervalUpperBound ?? Infinity) || (d === 0 && x.MetricIntervalUpperBound === 0)),
+        );
+        return step?.ScalingAdjustment;
+      }
+      return undefined;
+    };
+    const b1 = w.backlogPerTask;
+    expect(capacity(0)).toBe(w.minCapacity);
+    expect(capacity(1)).toBe(Math.max(1, w.minCapacity));
+    expect(capacity(b1)).toBe(Math.max(1, w.minCapacity));
+    expect(capacity(b1 + 1)).toBe(Math.min(2, w.maxCapacity));
+    expect(capacity(b1 * w.maxCapacity * 10)).toBe(w.maxCapacity);
   });
 
   it('passes cdk-nag AwsSolutions checks, every acknowledgement with a reason', () => {

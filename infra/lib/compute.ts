@@ -56,7 +56,7 @@ export class Compute extends Construct {
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: n.cluster,
       vpc: network.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      containerInsightsV2: s.compute.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
 
     const image =
@@ -180,32 +180,34 @@ export class Compute extends Construct {
       maxHealthyPercent: 200,
     });
     const scaling = this.worker.autoScaleTaskCount({ minCapacity: w.minCapacity, maxCapacity: w.maxCapacity });
-    // Backlog per running task; with no task running, any backlog counts as one task's worth so the worker starts.
-    const backlogPerTask = new cloudwatch.MathExpression({
-      label: 'order-events backlog per worker task',
-      expression: `IF(FILL(running, 0) > 0, visible / FILL(running, 0), IF(visible > 0, ${w.backlogPerTask}, 0))`,
+    // Backlog = messages waiting + messages being handled; the worker runs ceil(backlog / backlogPerTask) tasks.
+    // Counting in-flight messages keeps a task alive while it works; an empty queue scales to the minimum (0 in dev).
+    // Exact-capacity steps need no task-count metric, so this works with or without Container Insights.
+    const backlog = new cloudwatch.MathExpression({
+      label: 'order-events backlog (visible + in flight)',
+      expression: 'visible + inflight',
       usingMetrics: {
         visible: messaging.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        running: new cloudwatch.Metric({
-          namespace: 'ECS/ContainerInsights',
-          metricName: 'RunningTaskCount',
-          dimensionsMap: { ClusterName: this.cluster.clusterName, ServiceName: this.worker.serviceName },
-          period: Duration.minutes(1),
-          statistic: 'Average',
-        }),
+        inflight: messaging.queue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       },
       period: Duration.minutes(1),
     });
-    scaling.scaleOnMetric('BacklogPerTask', {
-      metric: backlogPerTask,
-      adjustmentType: cdkAutoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-      scalingSteps: [
-        { upper: 0, change: -1 },
-        { lower: w.backlogPerTask, change: +1 },
-        { lower: w.backlogPerTask * 4, change: +3 },
-      ],
+    scaling.scaleOnMetric('Backlog', {
+      metric: backlog,
+      adjustmentType: cdkAutoscaling.AdjustmentType.EXACT_CAPACITY,
+      scalingSteps: workerSteps(w),
       cooldown: Duration.minutes(1),
       evaluationPeriods: 2,
     });
   }
+}
+
+/** Exact-capacity steps: backlog 0 -> minCapacity; n tasks for a backlog in ((n-1)·B, n·B]; maxCapacity above that. */
+export function workerSteps(w: EnvSettings['compute']['worker']): cdkAutoscaling.ScalingInterval[] {
+  const b = w.backlogPerTask;
+  const steps: cdkAutoscaling.ScalingInterval[] = [{ upper: 0, change: w.minCapacity }];
+  for (let n = 1; n <= w.maxCapacity; n++) {
+    steps.push({ lower: (n - 1) * b + 1, ...(n < w.maxCapacity ? { upper: n * b + 1 } : {}), change: Math.max(n, w.minCapacity) });
+  }
+  return steps;
 }

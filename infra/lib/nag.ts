@@ -24,6 +24,9 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
   }
   if (!s.data.deletionProtection) ack(data.cluster, 'AwsSolutions-RDS10', `Deletion protection is off in ${s.env} so the environment can be torn down; prod turns it on.`);
 
+  if (!s.compute.containerInsights) {
+    ack(compute.cluster, 'AwsSolutions-ECS4', `Container Insights is off in ${s.env} to keep the idle cost low (its metrics bill as custom metrics); prod turns it on.`);
+  }
   ack(web.distribution, 'AwsSolutions-CFR1', 'No geo restriction: the page is public and holds no data.');
   ack(web.distribution, 'AwsSolutions-CFR2', 'No WAF on a static page (US$5+/month); the API behind it has throttling and a JWT authorizer.');
   ack(web.distribution, 'AwsSolutions-CFR4', 'The default *.cloudfront.net certificate allows older TLS; a custom domain with its own certificate would pin TLSv1.2_2021.');
