@@ -22,7 +22,7 @@ export interface AppDeps {
   announcer: HTMLElement;
 }
 
-type Notice = { kind: 'error' | 'info'; text: string };
+export type Notice = { kind: 'error' | 'info'; text: string; link?: { href: string; text: string } };
 
 const NOTIFICATIONS_PAGE = 20;
 
@@ -480,7 +480,7 @@ export class App {
   }
 
   private noticeEl(n: Notice): HTMLElement {
-    return h('p', { class: `notice ${n.kind}`, attrs: { role: n.kind === 'error' ? 'alert' : 'status' } }, n.text);
+    return h('p', { class: `notice ${n.kind}`, attrs: { role: n.kind === 'error' ? 'alert' : 'status' } }, n.text, n.link ? ' ' : null, n.link ? h('a', { attrs: { href: n.link.href } }, n.link.text) : null);
   }
 
   private notice(parent: HTMLElement, n: Notice): void {

@@ -45,8 +45,11 @@ async function start(): Promise<void> {
     }
     return;
   }
-  if (location.origin !== new URL(config.redirectUri).origin) {
-    app.showSignedOut({ kind: 'error', text: `Signing in returns to ${new URL(config.redirectUri).origin}; open the page there to sign in.` });
+  // sessionStorage (the PKCE verifier and state) belongs to one origin: signing in from another (localhost instead
+  // of 127.0.0.1) would come back to a page that cannot check the response.
+  const home = new URL(config.redirectUri).origin;
+  if (location.origin !== home) {
+    app.showSignedOut({ kind: 'error', text: `Signing in returns to ${home}, so open the page there.`, link: { href: `${home}/`, text: `Go to ${home}` } });
     return;
   }
   app.showSignedOut();
