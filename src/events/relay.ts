@@ -75,17 +75,36 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     release(idleWaiters);
   };
 
-  async function runOnce(): Promise<number> {
+  /**
+   * Claims up to a batch of rows and, in the same statement, marks the rows of the previous batch sent (`markSent`):
+   * under load one statement per batch instead of two (PGlite runs every statement on one thread).
+   */
+  async function claim(markSent: readonly string[]): Promise<ClaimedRow[]> {
     const { rows } = await db.query<ClaimedRow>(
-      `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+      `WITH sent AS (
+         UPDATE outbox SET sent_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($3::bigint[])
+       )
+       UPDATE outbox SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
         WHERE id IN (SELECT id FROM outbox
                       WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                       ORDER BY id LIMIT $1
                       FOR UPDATE SKIP LOCKED)
         RETURNING id::text AS id, event_id, event_type, payload::text AS payload`,
-      [batchSize, lease],
+      [batchSize, lease, markSent],
     );
-    if (rows.length === 0) return 0;
+    return rows;
+  }
+
+  const markNow = async (ids: readonly string[]) => {
+    if (ids.length) await db.query('UPDATE outbox SET sent_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($1::bigint[])', [ids]);
+  };
+
+  /**
+   * Sends claimed rows. Resolves to the ids the queue accepted, which the caller marks with its next claim (or at
+   * once with `markNow`). Rejects when the queue is unreachable.
+   */
+  async function send(rows: readonly ClaimedRow[]): Promise<{ claimed: number; sent: string[] }> {
+    if (rows.length === 0) return { claimed: 0, sent: [] };
     const messages: OutboundMessage[] = rows.map((r) => ({ id: r.id, body: r.payload, attributes: { 'event-type': r.event_type } }));
     const ids = rows.map((r) => r.id);
     let result;
@@ -98,26 +117,34 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         .catch(() => {});
       throw err;
     }
-    if (result.sent.length) {
-      await db.query('UPDATE outbox SET sent_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($1::bigint[])', [result.sent]);
-    }
     for (const f of result.failed) {
       // Refused entries keep their lease as a retry delay; they stay visible in the table with the reason.
       logger.warn({ outboxId: f.id, reason: f.reason }, 'the queue refused an outbox message');
       await db.query("UPDATE outbox SET last_error = $2, claimed_until = now() + interval '5 seconds' WHERE id = $1::bigint", [f.id, f.reason]);
     }
-    return result.sent.length;
+    return { claimed: rows.length, sent: result.sent };
+  }
+
+  async function runOnce(): Promise<number> {
+    const { sent } = await send(await claim([]));
+    await markNow(sent);
+    return sent.length;
   }
 
   async function loop(): Promise<void> {
+    // Sent but not yet marked: marked by the next claim, or at once when the outbox runs dry or the loop stops.
+    let carry: string[] = [];
     while (!stopping) {
-      let sent: number;
+      let r: { claimed: number; sent: string[] };
       woken = false;
       try {
-        sent = await runOnce();
+        const rows = await claim(carry);
+        carry = [];
+        r = await send(rows);
         if (failures > 0) logger.info({ failures }, 'outbox relay reaches the queue again; catching up');
         failures = 0;
       } catch (err) {
+        // A failed claim keeps `carry` for the next attempt; a failed send comes after its claim marked it.
         failures++;
         const delay = Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 20));
         // Full jitter keeps replicas from retrying in step.
@@ -126,8 +153,17 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await pause(wait, backoffWaiters);
         continue;
       }
-      if (sent < batchSize && !stopping && !woken) await pause(idleMs, idleWaiters);
+      if (r.claimed < batchSize) {
+        await markNow(r.sent).catch((err: unknown) => {
+          carry = r.sent;
+          logger.warn({ err: errorSummary(err) }, 'outbox relay could not mark rows sent; will retry');
+        });
+        if (!stopping && !woken) await pause(idleMs, idleWaiters);
+      } else {
+        carry = r.sent;
+      }
     }
+    await markNow(carry).catch((err: unknown) => logger.warn({ err: errorSummary(err) }, 'outbox relay could not mark its last rows sent; they will be sent again'));
   }
 
   return {

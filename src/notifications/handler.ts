@@ -34,41 +34,39 @@ interface Recorded {
 
 /**
  * Records a batch of events, each once: the processed-event rows, the notifications and (where the owner has a
- * webhook enabled) pending deliveries commit together, set-based (a handful of statements for up to ten events).
- * A redelivered event finds its processed-event row and changes nothing.
+ * webhook enabled) pending deliveries, in ONE statement (data-modifying CTEs), so they commit together without a
+ * BEGIN/COMMIT round trip. A redelivered event finds its processed-event row and changes nothing.
  */
-async function recordEvents(tx: Queryable, events: readonly OrderEvent[]): Promise<Recorded> {
+async function recordEvents(db: Queryable, events: readonly OrderEvent[]): Promise<Recorded> {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-  const claimed = await tx.query<{ event_id: string }>(
-    `INSERT INTO processed_events (event_id) SELECT unnest($1::uuid[])
-     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-    [unique.map((e) => e.id)],
-  );
-  const fresh = new Set(claimed.rows.map((r) => r.event_id));
-  const todo = unique.filter((e) => fresh.has(e.id));
-  const duplicates = unique.filter((e) => !fresh.has(e.id)).map((e) => e.id);
-  if (todo.length === 0) return { deliveries: [], duplicates };
-  await tx.query(
-    `INSERT INTO notifications (id, user_sub, event_id, event_type, order_id, message)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[])`,
+  const { rows } = await db.query<{ claimed: string[] | null; queued: string[] | null }>(
+    `WITH e AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[])
+         AS e(event_id, notification_id, user_sub, event_type, order_id, message)
+     ), claimed AS (
+       INSERT INTO processed_events (event_id) SELECT event_id FROM e
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+     ), notified AS (
+       INSERT INTO notifications (id, user_sub, event_id, event_type, order_id, message)
+       SELECT e.notification_id, e.user_sub, e.event_id, e.event_type, e.order_id, e.message FROM e JOIN claimed USING (event_id)
+     ), queued AS (
+       INSERT INTO webhook_deliveries (event_id, user_sub, url, status)
+       SELECT e.event_id, w.user_sub, w.url, 'pending'
+         FROM e JOIN claimed USING (event_id) JOIN webhooks w ON w.user_sub = e.user_sub AND w.enabled
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+     )
+     SELECT (SELECT array_agg(event_id::text) FROM claimed) AS claimed, (SELECT array_agg(event_id::text) FROM queued) AS queued`,
     [
-      todo.map(() => randomUUID()),
-      todo.map((e) => e.userSub),
-      todo.map((e) => e.id),
-      todo.map((e) => e.type),
-      todo.map((e) => e.order.id),
-      todo.map(notificationMessage),
+      unique.map((e) => e.id),
+      unique.map(() => randomUUID()),
+      unique.map((e) => e.userSub),
+      unique.map((e) => e.type),
+      unique.map((e) => e.order.id),
+      unique.map(notificationMessage),
     ],
   );
-  const deliveries = await tx.query<{ event_id: string }>(
-    `INSERT INTO webhook_deliveries (event_id, user_sub, url, status)
-     SELECT e.event_id, w.user_sub, w.url, 'pending'
-       FROM unnest($1::uuid[], $2::text[]) AS e(event_id, user_sub)
-       JOIN webhooks w ON w.user_sub = e.user_sub AND w.enabled
-     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-    [todo.map((e) => e.id), todo.map((e) => e.userSub)],
-  );
-  return { deliveries: deliveries.rows.map((r) => r.event_id), duplicates };
+  const claimed = new Set(rows[0]?.claimed ?? []);
+  return { deliveries: rows[0]?.queued ?? [], duplicates: unique.filter((e) => !claimed.has(e.id)).map((e) => e.id) };
 }
 
 export interface EventHandler {
@@ -108,8 +106,8 @@ export function createEventHandler(opts: EventHandlerOptions): EventHandler {
       // Deliveries to attempt: new pending rows, and redeliveries whose row a crash may have left pending.
       const attempt: string[] = [];
       try {
-        // The common case: the whole batch in one transaction (one commit instead of ten).
-        const r = await db.transaction((tx) => recordEvents(tx, events.map((e) => e.event)));
+        // The common case: the whole batch in one statement (one commit instead of ten).
+        const r = await recordEvents(db, events.map((e) => e.event));
         attempt.push(...r.deliveries, ...r.duplicates);
         for (const e of events) done.add(e.event.id);
       } catch (batchErr) {
@@ -117,7 +115,7 @@ export function createEventHandler(opts: EventHandlerOptions): EventHandler {
         logger.warn({ err: batchErr }, 'batch transaction failed; retrying events one by one');
         for (const e of events) {
           try {
-            const r = await db.transaction((tx) => recordEvents(tx, [e.event]));
+            const r = await recordEvents(db, [e.event]);
             attempt.push(...r.deliveries, ...r.duplicates);
             done.add(e.event.id);
           } catch (err) {
