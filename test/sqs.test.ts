@@ -337,3 +337,21 @@ describe('protocol edges', () => {
     expect(((await unknown.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#InvalidAction');
   });
 });
+
+describe('odd names', () => {
+  it('keeps an attribute or tag named __proto__ as plain data', async () => {
+    const url = await newQueue();
+    // JSON.parse makes __proto__ an own key, as it arrives on the wire.
+    const MessageAttributes = JSON.parse(
+      '{"__proto__":{"DataType":"String","StringValue":"p"},"b":{"DataType":"String","StringValue":"q"}}',
+    ) as Record<string, { DataType: string; StringValue: string }>;
+    const sent = await c.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageAttributes }));
+    const got = await c.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ['All'] }));
+    const m = got.Messages![0]!;
+    expect(Object.keys(m.MessageAttributes ?? {}).sort()).toEqual(['__proto__', 'b']);
+    expect(m.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
+    const tags = JSON.parse('{"__proto__":"x","team":"y"}') as Record<string, string>;
+    await c.send(new TagQueueCommand({ QueueUrl: url, Tags: tags }));
+    expect(Object.keys((await c.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags ?? {}).sort()).toEqual(['__proto__', 'team']);
+  });
+});

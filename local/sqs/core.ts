@@ -288,8 +288,14 @@ export class SqsCore {
       throw errors.invalidAddress(url);
     }
     if (!name) throw errors.invalidAddress(url);
-    const q = this.queues.get(decodeURIComponent(name));
-    if (!q) throw errors.queueDoesNotExist(name);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {
+      throw errors.invalidAddress(url);
+    }
+    const q = this.queues.get(decoded);
+    if (!q) throw errors.queueDoesNotExist(decoded);
     return q;
   }
 
@@ -474,7 +480,7 @@ export class SqsCore {
 
   private tagQueue(input: Input): Output {
     const q = this.queueOf(input);
-    Object.assign(q.tags, (input.Tags ?? {}) as Record<string, string>);
+    q.tags = { ...q.tags, ...((input.Tags ?? {}) as Record<string, string>) };
     this.persist({ o: 'tg', q: q.name, tags: { ...q.tags } });
     return {};
   }
@@ -498,8 +504,8 @@ export class SqsCore {
     const q = this.queueOf(input);
     const body = input.MessageBody;
     if (typeof body !== 'string' || body.length === 0) throw errors.missingParameter('MessageBody');
-    const size = this.checkMessage(q, input);
-    return this.enqueue(q, input, size);
+    this.checkMessage(q, input);
+    return this.enqueue(q, input);
   }
 
   /** Validates one message to send; returns its size (body + attributes) in bytes. */
@@ -535,7 +541,7 @@ export class SqsCore {
     return size;
   }
 
-  private enqueue(q: QueueState, entry: Input, _size: number): Output {
+  private enqueue(q: QueueState, entry: Input): Output {
     const now = this.now();
     const body = entry.MessageBody as string;
     const attrs = cleanAttributes(entry.MessageAttributes);
@@ -611,8 +617,8 @@ export class SqsCore {
     const Failed: Output[] = [];
     for (const e of entries) {
       try {
-        const size = this.checkMessage(q, e);
-        Successful.push({ Id: e.Id, ...this.enqueue(q, e, size) });
+        this.checkMessage(q, e);
+        Successful.push({ Id: e.Id, ...this.enqueue(q, e) });
       } catch (err) {
         if (!(err instanceof SqsError)) throw err;
         Failed.push({ Id: e.Id, SenderFault: true, Code: err.code, Message: err.message });
@@ -629,10 +635,8 @@ export class SqsCore {
     const vt = intParam(input.VisibilityTimeout, 'VisibilityTimeout', 0, 43_200) ?? Number(q.attrs.VisibilityTimeout);
     const wait = intParam(input.WaitTimeSeconds, 'WaitTimeSeconds', 0, 20) ?? Number(q.attrs.ReceiveMessageWaitTimeSeconds);
     const format = (msgs: StoredMessage[]) => this.formatReceived(q, msgs, input);
-    const now = this.now();
     const msgs = this.takeFrom(q, max, vt * 1000);
     if (msgs.length > 0 || wait === 0 || this.closed) return format(msgs);
-    void now;
     return new Promise<Output>((resolve) => {
       const waiter: Waiter = {
         max,
@@ -752,8 +756,7 @@ export class SqsCore {
           if (Object.keys(picked).length) out.Attributes = picked;
         }
         if (m.attrs && attrNames.length > 0) {
-          const picked: Record<string, MessageAttributeValue> = {};
-          for (const [n, v] of Object.entries(m.attrs)) if (wantAttr(n)) picked[n] = v;
+          const picked: Record<string, MessageAttributeValue> = Object.fromEntries(Object.entries(m.attrs).filter(([n]) => wantAttr(n)));
           const md5 = md5OfAttributes(picked);
           if (md5) {
             out.MessageAttributes = picked;

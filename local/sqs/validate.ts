@@ -65,10 +65,13 @@ export function checkMessageAttributes(attrs: unknown, what = 'message attribute
 /** Keeps only the wire fields of each attribute (drops StringListValues etc., which SQS does not support). */
 export function cleanAttributes(attrs: unknown): Record<string, MessageAttributeValue> | undefined {
   if (!attrs || typeof attrs !== 'object') return undefined;
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, v] of Object.entries(attrs as Record<string, MessageAttributeValue>)) {
-    out[name] = v.DataType.startsWith('Binary') ? { DataType: v.DataType, BinaryValue: v.BinaryValue! } : { DataType: v.DataType, StringValue: v.StringValue! };
-  }
+  // fromEntries defines own properties, so a name like `__proto__` stays an attribute.
+  const out: Record<string, MessageAttributeValue> = Object.fromEntries(
+    Object.entries(attrs as Record<string, MessageAttributeValue>).map(([name, v]) => [
+      name,
+      v.DataType.startsWith('Binary') ? { DataType: v.DataType, BinaryValue: v.BinaryValue! } : { DataType: v.DataType, StringValue: v.StringValue! },
+    ]),
+  );
   return Object.keys(out).length ? out : undefined;
 }
 
