@@ -68,6 +68,17 @@ describe('POST /orders', () => {
     expect((await call(base, 'POST', '/orders', { token: bob(), body, headers: { 'idempotency-key': key } })).headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('creates one order when retries with the same key race each other', async () => {
+    const key = `race-${Date.now()}`;
+    const body = { item: 'racing', quantity: 4 };
+    const all = await Promise.all(Array.from({ length: 6 }, () => call(base, 'POST', '/orders', { token: alice(), body, headers: { 'idempotency-key': key } })));
+    expect(all.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(new Set(all.map((r) => r.body.id)).size).toBe(1);
+    expect(all.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+    const n = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE payload->'order'->>'id' = $1", [all[0]?.body.id]);
+    expect(n.rows[0]?.n).toBe(1);
+  });
+
   it.each([
     ['missing item', { quantity: 1 }],
     ['empty item', { item: '', quantity: 1 }],

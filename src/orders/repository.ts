@@ -60,53 +60,60 @@ export interface PlaceOrderResult {
 }
 
 /**
- * Writes the order and its `order.placed` outbox row in one transaction, so an order exists exactly when its event
- * will be sent. With an idempotency key, the key is claimed first: a concurrent retry blocks on that row and then
- * finds the first request's order.
+ * Inserts the order and its `order.placed` outbox row in ONE statement (a data-modifying CTE), so both commit
+ * together, or neither, without a BEGIN/COMMIT round trip. The event is built here, so the clock is the app's.
+ */
+async function insertOrderWithEvent(q: Queryable, userSub: string, input: OrderInput, orderId: string): Promise<Order> {
+  const order: Order = {
+    id: orderId,
+    item: input.item,
+    quantity: input.quantity,
+    note: input.note ?? null,
+    status: 'placed',
+    createdAt: new Date().toISOString(),
+  };
+  const event: OrderPlacedV1 = { type: 'order.placed', version: 1, id: randomUUID(), occurredAt: order.createdAt, userSub, order };
+  const { rows } = await q.query<OrderRow>(
+    `WITH o AS (
+       INSERT INTO orders (id, user_sub, item, quantity, note, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       RETURNING ${COLUMNS}
+     ), x AS (
+       INSERT INTO outbox (event_id, event_type, user_sub, payload) SELECT $8, $9, $2, $10::jsonb FROM o
+     )
+     SELECT * FROM o`,
+    [order.id, userSub, order.item, order.quantity, order.note, order.status, order.createdAt, event.id, event.type, JSON.stringify(event)],
+  );
+  return toOrder(rows[0] as OrderRow);
+}
+
+/**
+ * Writes the order and its outbox row together, so an order exists exactly when its event will be sent. With an
+ * idempotency key, the key is claimed first in the same transaction: a concurrent retry blocks on that row and
+ * then finds the first request's order.
  */
 export async function placeOrder(db: Db, userSub: string, input: OrderInput, idempotencyKey?: string): Promise<PlaceOrderResult> {
+  if (idempotencyKey === undefined) return { order: await insertOrderWithEvent(db, userSub, input, randomUUID()), created: true };
   const hash = requestHash(input);
   return db.transaction(async (tx) => {
     const orderId = randomUUID();
-    if (idempotencyKey !== undefined) {
-      const claimed = await tx.query(
-        `INSERT INTO idempotency_keys (user_sub, key, request_hash, order_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_sub, key) DO NOTHING`,
-        [userSub, idempotencyKey, hash, orderId],
-      );
-      if (claimed.rowCount === 0) {
-        const { rows } = await tx.query<{ request_hash: string; order_id: string }>(
-          'SELECT request_hash, order_id FROM idempotency_keys WHERE user_sub = $1 AND key = $2',
-          [userSub, idempotencyKey],
-        );
-        const prior = rows[0];
-        if (!prior) throw new Error('idempotency key vanished between insert and select');
-        if (prior.request_hash !== hash) throw new IdempotencyKeyReusedError();
-        const order = await getOrder(tx, userSub, prior.order_id);
-        if (!order) throw new Error('idempotency key points at a missing order');
-        return { order, created: false };
-      }
-    }
-    const { rows } = await tx.query<OrderRow>(
-      `INSERT INTO orders (id, user_sub, item, quantity, note) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [orderId, userSub, input.item, input.quantity, input.note ?? null],
+    const claimed = await tx.query(
+      `INSERT INTO idempotency_keys (user_sub, key, request_hash, order_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_sub, key) DO NOTHING`,
+      [userSub, idempotencyKey, hash, orderId],
     );
-    const order = toOrder(rows[0] as OrderRow);
-    const event: OrderPlacedV1 = {
-      type: 'order.placed',
-      version: 1,
-      id: randomUUID(),
-      occurredAt: order.createdAt,
-      userSub,
-      order,
-    };
-    await tx.query('INSERT INTO outbox (event_id, event_type, user_sub, payload) VALUES ($1, $2, $3, $4)', [
-      event.id,
-      event.type,
-      userSub,
-      JSON.stringify(event),
-    ]);
-    return { order, created: true };
+    if (claimed.rowCount === 0) {
+      const { rows } = await tx.query<{ request_hash: string; order_id: string }>(
+        'SELECT request_hash, order_id FROM idempotency_keys WHERE user_sub = $1 AND key = $2',
+        [userSub, idempotencyKey],
+      );
+      const prior = rows[0];
+      if (!prior) throw new Error('idempotency key vanished between insert and select');
+      if (prior.request_hash !== hash) throw new IdempotencyKeyReusedError();
+      const order = await getOrder(tx, userSub, prior.order_id);
+      if (!order) throw new Error('idempotency key points at a missing order');
+      return { order, created: false };
+    }
+    return { order: await insertOrderWithEvent(tx, userSub, input, orderId), created: true };
   });
 }
 
