@@ -25,7 +25,8 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'node_modules', '@aws-sdk', 'client-s3', 'index.js'),
     `const fs = require('fs');
-     exports.PutObjectCommand = class { constructor(input) { this.input = input; } };
+     exports.PutObjectCommand = class { constructor(input) { this.input = { op: 'put', ...input }; } };
+     exports.DeleteObjectCommand = class { constructor(input) { this.input = { op: 'delete', ...input }; } };
      exports.S3Client = class { async send(cmd) { fs.writeFileSync(process.env.PUT_LOG, JSON.stringify(cmd.input)); return {}; } };`,
   );
   server = createServer((req, res) => {
@@ -57,6 +58,7 @@ describe('JWKS mirror fetcher (Lambda inline code)', () => {
     const r = await invoke({ RequestType: 'Create', ResourceProperties: { Url: `${base}/pool/.well-known/jwks.json`, Bucket: 'b1', Key: 'jwks.json' } });
     expect(r.ok).toBe(true);
     expect(r.result).toEqual({ PhysicalResourceId: 'b1/jwks.json', Data: { Keys: '1' } });
+    expect(r.put!.op).toBe('put');
     expect(r.put!.Bucket).toBe('b1');
     expect(r.put!.Key).toBe('jwks.json');
     expect(r.put!.ContentType).toBe('application/json');
@@ -71,8 +73,8 @@ describe('JWKS mirror fetcher (Lambda inline code)', () => {
     expect(empty).toMatchObject({ ok: false, error: 'JWKS has no keys' });
   });
 
-  it('does nothing on Delete (the bucket goes with the stack)', async () => {
-    const r = await invoke({ RequestType: 'Delete', PhysicalResourceId: 'b1/jwks.json', ResourceProperties: {} });
-    expect(r).toEqual({ ok: true, result: { PhysicalResourceId: 'b1/jwks.json' } });
+  it('deletes its object on Delete, so the stack can remove the bucket', async () => {
+    const r = await invoke({ RequestType: 'Delete', PhysicalResourceId: 'b1/jwks.json', ResourceProperties: { Url: 'x', Bucket: 'b1', Key: 'jwks.json' } });
+    expect(r).toEqual({ ok: true, result: { PhysicalResourceId: 'b1/jwks.json' }, put: { op: 'delete', Bucket: 'b1', Key: 'jwks.json' } });
   });
 });

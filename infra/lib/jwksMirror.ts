@@ -15,10 +15,14 @@ const KEY = 'jwks.json';
  * Inline CommonJS: the Node 22 runtime ships the AWS SDK v3 and fetch.
  */
 export const FETCHER = `
-const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+const { S3Client, PutObjectCommand, DeleteObjectCommand } = require('@aws-sdk/client-s3');
 exports.handler = async (event) => {
-  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
   const { Url, Bucket, Key } = event.ResourceProperties;
+  // On delete, empty the bucket so the stack can remove it.
+  if (event.RequestType === 'Delete') {
+    await new S3Client({}).send(new DeleteObjectCommand({ Bucket, Key }));
+    return { PhysicalResourceId: event.PhysicalResourceId };
+  }
   const res = await fetch(Url, { signal: AbortSignal.timeout(10000) });
   if (!res.ok) throw new Error('JWKS fetch failed: HTTP ' + res.status);
   const body = await res.text();
@@ -76,7 +80,7 @@ export class JwksMirror extends Construct {
     });
     const role = new iam.Role(this, 'FetcherRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Copies the pool JWKS to S3' });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(KEY)] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [this.bucket.arnForObjects(KEY)] }));
     this.fetcher = new lambda.Function(this, 'Fetcher', {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',

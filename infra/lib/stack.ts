@@ -46,7 +46,8 @@ export class PierStack extends Stack {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(s.compute.logRetentionDays) }],
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Logs arrive until the end: kept on `cdk destroy`, expire by the lifecycle rule, or `aws s3 rb --force`.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     this.network = new Network(this, 'Network', s);

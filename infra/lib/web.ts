@@ -25,8 +25,8 @@ export class Web extends Construct {
       versioned: false,
       serverAccessLogsBucket: logBucket,
       serverAccessLogsPrefix: 'web-bucket/',
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: false,
+      // Kept on `cdk destroy` (CloudFormation cannot delete a bucket with objects): `aws s3 rb --force` removes it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `${s.prefix} web page`,
