@@ -25,9 +25,10 @@ ENV NODE_ENV=production \
     SERVICE_HOST=0.0.0.0 \
     SERVICE_PORT=8080
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json ./
+# Owned by root and read-only to the app: the process cannot rewrite its own code or dependencies.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
 # The official image's unprivileged user (uid 1000).
 USER node
 EXPOSE 8080
