@@ -66,6 +66,7 @@ describe('dead-letter queues', () => {
     const attempt = (RedrivePolicy: string) => c.send(new SetQueueAttributesCommand({ QueueUrl: q, Attributes: { RedrivePolicy } }));
     await expect(attempt('{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:missing","maxReceiveCount":2}')).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
     await expect(attempt('not json')).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+    await expect(attempt(JSON.stringify({ deadLetterTargetArn: t.sqs.queueArn('plain'), maxReceiveCount: 2 }))).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
     await expect(attempt(JSON.stringify({ deadLetterTargetArn: t.sqs.queueArn('plain'), maxReceiveCount: 0 }))).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
   });
 

@@ -320,7 +320,7 @@ export class SqsCore {
       throw errors.invalidParameterValue(fifo ? 'A FIFO queue needs the attribute FifoQueue=true.' : 'The name of a FIFO queue must end with the .fifo suffix.');
     }
     const existing = this.queues.get(name);
-    const attrs = this.checkAttributes(given, fifo, true);
+    const attrs = this.checkAttributes(name, given, fifo, true);
     if (existing) {
       for (const [k, v] of Object.entries(attrs)) {
         if ((existing.attrs[k] ?? '') !== v) throw errors.queueNameExists(name);
@@ -336,7 +336,7 @@ export class SqsCore {
   }
 
   /** Validates settable attributes and returns them normalised (strings, RedrivePolicy re-serialised). */
-  private checkAttributes(given: Record<string, unknown>, fifo: boolean, creating: boolean): Record<string, string> {
+  private checkAttributes(name: string, given: Record<string, unknown>, fifo: boolean, creating: boolean): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, raw] of Object.entries(given)) {
       const v = typeof raw === 'string' ? raw : String(raw);
@@ -354,7 +354,7 @@ export class SqsCore {
         }
         out[k] = String(n);
       } else if (k === 'RedrivePolicy') {
-        out[k] = v === '' ? '' : this.checkRedrivePolicy(v, fifo);
+        out[k] = v === '' ? '' : this.checkRedrivePolicy(name, v, fifo);
       } else if ((k === 'ContentBasedDeduplication' || k === 'DeduplicationScope' || k === 'FifoThroughputLimit') && !fifo) {
         throw errors.invalidAttributeName(k);
       } else if (k === 'ContentBasedDeduplication' || k === 'SqsManagedSseEnabled') {
@@ -367,7 +367,7 @@ export class SqsCore {
     return out;
   }
 
-  private checkRedrivePolicy(value: string, fifo: boolean): string {
+  private checkRedrivePolicy(name: string, value: string, fifo: boolean): string {
     let parsed: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
     try {
       parsed = JSON.parse(value) as typeof parsed;
@@ -383,6 +383,7 @@ export class SqsCore {
     }
     const dlq = this.queueByArn(arn);
     if (!dlq) throw errors.invalidAttributeValue(`Value ${value} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`);
+    if (dlq.name === name) throw errors.invalidAttributeValue('Value for parameter RedrivePolicy is invalid. Reason: a queue cannot be its own dead-letter queue.');
     if (dlq.queue.fifo !== fifo) {
       throw errors.invalidAttributeValue('Value for parameter RedrivePolicy is invalid. Reason: a FIFO queue needs a FIFO dead-letter queue, a standard queue a standard one.');
     }
@@ -471,7 +472,7 @@ export class SqsCore {
 
   private setQueueAttributes(input: Input): Output {
     const q = this.queueOf(input);
-    const attrs = this.checkAttributes((input.Attributes ?? {}) as Record<string, unknown>, q.queue.fifo, false);
+    const attrs = this.checkAttributes(q.name, (input.Attributes ?? {}) as Record<string, unknown>, q.queue.fifo, false);
     const now = this.now();
     this.putAttributes(q, attrs, now);
     this.persist({ o: 'sa', q: q.name, attrs, modified: now });
@@ -870,6 +871,7 @@ export class SqsCore {
     if (input.DestinationArn !== undefined && input.DestinationArn !== null) {
       destinationArn = stringParam(input.DestinationArn, 'DestinationArn');
       if (!this.queueByArn(destinationArn)) throw errors.resourceNotFound(`The resource that you specified for the DestinationArn parameter doesn't exist.`);
+      if (destinationArn === sourceArn) throw errors.invalidParameterValue('The source and destination queues must be different.');
     }
     const maxPerSecond = intParam(input.MaxNumberOfMessagesPerSecond, 'MaxNumberOfMessagesPerSecond', 1, 500);
     if (this.tasks.some((t) => t.sourceArn === sourceArn && t.status === 'RUNNING')) {
