@@ -105,7 +105,7 @@ export async function main(argv: string[], io: { out: (l: string) => void; err: 
     return 1;
   }
   if (!v['skip-web-build']) {
-    const web = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'build-web.ts')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    const web = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'scripts', 'build-web.ts')], { cwd: REPO_ROOT, stdio: 'inherit' });
     if (web.status !== 0) {
       io.err('building the web page failed; fix it or pass --skip-web-build');
       return 1;
