@@ -16,6 +16,8 @@ export interface OutboxRelayOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** How long a claim stays exclusive; a relay that dies mid-send loses it after this. Default 30 s. */
   leaseSeconds?: number;
+  /** An idle relay woken by an order waits this long first, so a burst of orders leaves as one batch. Default 10 ms. */
+  wakeDelayMs?: number;
 }
 
 export interface OutboxRelay {
@@ -47,6 +49,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const initialMs = opts.backoff?.initialMs ?? 200;
   const maxMs = opts.backoff?.maxMs ?? 5000;
   const lease = opts.leaseSeconds ?? 30;
+  const wakeDelayMs = opts.wakeDelayMs ?? 10;
   const { db, publisher, logger } = opts;
 
   let stopping = false;
@@ -70,9 +73,14 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       const timer = setTimeout(done, ms);
       set.add(done);
     });
+  let wakeTimer: NodeJS.Timeout | undefined;
   const wake = () => {
+    // A busy loop sees `woken` and goes round again; idle ones are released after the short gathering delay.
     woken = true;
-    release(idleWaiters);
+    wakeTimer ??= setTimeout(() => {
+      wakeTimer = undefined;
+      release(idleWaiters);
+    }, wakeDelayMs);
   };
 
   /**
@@ -176,6 +184,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     runOnce,
     async stop() {
       stopping = true;
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
       release(idleWaiters);
       release(backoffWaiters);
       await Promise.all(loops);
