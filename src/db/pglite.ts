@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './types.js';
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec' | 'transaction' | 'close'>;
@@ -10,7 +10,9 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec' | 'transaction' | 'close'>;
  * `dataDir` undefined: in memory (tests).
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  // Loaded on demand: Lambda bundles and pg-only deployments never initialise the WASM build.
+  const { PGlite: Embedded } = await import('@electric-sql/pglite');
+  const pg = await Embedded.create(dataDir ? { dataDir } : {});
   return wrapPglite(pg);
 }
 
