@@ -27,10 +27,11 @@ const quote = (s: string) => s.replace(/["\\]/g, '');
  * reaches the integration.
  */
 export function createJwtAuthorizer(verifier: TokenVerifier) {
-  // Claims rendered for the event, per verified token: the verifier's own cache decides validity (and honours
-  // `exp`), this only saves re-rendering. Bounded; oldest dropped first.
-  const rendered = new Map<string, { claims: Record<string, string>; scopes: string[] }>();
-  const MAX_RENDERED = 1000;
+  // Tokens this authorizer has verified, with their claims rendered for the event, until their `exp`: a page reuses
+  // one token for an hour, so most requests skip verification (and its own cache) altogether. Bounded: the oldest
+  // entry goes first. (API Gateway itself caches verified tokens and keys the same way.)
+  const verified = new Map<string, { claims: Record<string, string>; scopes: string[]; expiresAtMs: number }>();
+  const MAX_VERIFIED = 10_000;
 
   return async function authorize(authorization: string | undefined, auth: RouteAuth): Promise<AuthorizerDecision> {
     if (auth.type === 'none') return { allow: true, claims: {}, scopes: null };
@@ -38,26 +39,32 @@ export function createJwtAuthorizer(verifier: TokenVerifier) {
     if (token === undefined) {
       return { allow: false, statusCode: 401, message: 'Unauthorized', wwwAuthenticate: 'Bearer', code: 'TOKEN_MISSING' };
     }
-    try {
-      await verifier.verify(token, { tokenUse: 'any' });
-    } catch (err) {
-      const code: AuthErrorCode = err instanceof AuthError ? err.code : 'TOKEN_MALFORMED';
-      const description = DESCRIPTIONS[code] ?? 'the token is invalid';
-      return {
-        allow: false,
-        statusCode: 401,
-        message: 'Unauthorized',
-        wwwAuthenticate: `Bearer scope="" error="invalid_token" error_description="${description}"`,
-        code,
-      };
+    let entry = verified.get(token);
+    if (entry !== undefined && entry.expiresAtMs <= Date.now()) {
+      verified.delete(token);
+      entry = undefined;
     }
-    let entry = rendered.get(token);
-    if (!entry) {
+    if (entry === undefined) {
+      try {
+        await verifier.verify(token, { tokenUse: 'any' });
+      } catch (err) {
+        const code: AuthErrorCode = err instanceof AuthError ? err.code : 'TOKEN_MALFORMED';
+        const description = DESCRIPTIONS[code] ?? 'the token is invalid';
+        return {
+          allow: false,
+          statusCode: 401,
+          message: 'Unauthorized',
+          wwwAuthenticate: `Bearer scope="" error="invalid_token" error_description="${description}"`,
+          code,
+        };
+      }
       const payload = decodeVerifiedPayload(token);
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-      entry = { claims: claimsForEvent(payload), scopes };
-      if (rendered.size >= MAX_RENDERED) rendered.delete(rendered.keys().next().value as string);
-      rendered.set(token, entry);
+      // The verifier refuses tokens without a numeric exp; the fallback only keeps a malformed one out of the cache.
+      const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
+      entry = { claims: claimsForEvent(payload), scopes, expiresAtMs };
+      if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+      verified.set(token, entry);
     }
     if (auth.scopes.length === 0) return { allow: true, claims: entry.claims, scopes: null };
     if (!auth.scopes.some((s) => entry.scopes.includes(s))) {

@@ -42,9 +42,20 @@ export function isTextContentType(contentType: string | undefined): boolean {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
-/** API Gateway's `requestContext.time`: `12/Mar/2020:19:03:58 +0000`. */
-export const requestTime = (d: Date): string =>
+const formatTime = (d: Date): string =>
   `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+// Second resolution: one formatting per second serves every request in it.
+let lastSecond = -1;
+let lastText = '';
+/** API Gateway's `requestContext.time`: `12/Mar/2020:19:03:58 +0000`. */
+export function requestTime(d: Date): string {
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastText = formatTime(d);
+    lastSecond = second;
+  }
+  return lastText;
+}
 
 /**
  * The Lambda event API Gateway's HTTP API sends with payload format 2.0. Header names are lower-cased and repeated
@@ -94,7 +105,7 @@ export function buildEventV2(input: EventInput): APIGatewayProxyEventV2WithJWTAu
     domainPrefix: host.split('.')[0]!.split(':')[0],
     http: {
       method: input.method,
-      path: safeDecode(rawPath),
+      path: rawPath.includes('%') ? safeDecode(rawPath) : rawPath,
       protocol: `HTTP/${input.httpVersion}`,
       sourceIp: input.sourceIp,
       userAgent: headers['user-agent'] ?? '',

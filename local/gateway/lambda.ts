@@ -9,26 +9,49 @@ export class LambdaTimeoutError extends Error {
   readonly code = 'LAMBDA_TIMEOUT';
 }
 
-/** The Lambda `Context` the runtime would pass, for one invocation of `functionName` with `timeoutMs`. */
+function unsupported(): never {
+  throw new Error('context.done/succeed/fail are not supported: return or throw from an async handler');
+}
+
+/** The Lambda `Context` the runtime would pass (a class: built per invocation, its methods shared). */
+class LocalContext implements Context {
+  callbackWaitsForEmptyEventLoop = true;
+  readonly functionVersion = '$LATEST';
+  readonly memoryLimitInMB = '256';
+  readonly logStreamName = 'local';
+  readonly awsRequestId = randomUUID();
+  readonly invokedFunctionArn: string;
+  readonly logGroupName: string;
+  readonly #deadline: number;
+
+  constructor(
+    readonly functionName: string,
+    timeoutMs: number,
+    region: string,
+  ) {
+    this.invokedFunctionArn = `arn:aws:lambda:${region}:000000000000:function:${functionName}`;
+    this.logGroupName = `/aws/lambda/${functionName}`;
+    this.#deadline = Date.now() + timeoutMs;
+  }
+
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.#deadline - Date.now());
+  }
+
+  done(): never {
+    return unsupported();
+  }
+  fail(): never {
+    return unsupported();
+  }
+  succeed(): never {
+    return unsupported();
+  }
+}
+
+/** The Lambda `Context` for one invocation of `functionName` with `timeoutMs`. */
 export function lambdaContext(functionName: string, timeoutMs: number, region: string): Context {
-  const deadline = Date.now() + timeoutMs;
-  const gone = () => {
-    throw new Error('context.done/succeed/fail are not supported: return or throw from an async handler');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: gone,
-    fail: gone,
-    succeed: gone,
-  };
+  return new LocalContext(functionName, timeoutMs, region);
 }
 
 /**

@@ -5,6 +5,14 @@ export interface MappedResponse {
   body: Buffer;
 }
 
+function addHeader(headers: Record<string, string | string[]>, name: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  const key = name.toLowerCase();
+  const v = String(value);
+  const prior = headers[key];
+  headers[key] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+}
+
 export class MalformedResultError extends Error {
   override readonly name = 'MalformedResultError';
   readonly code = 'LAMBDA_RESULT_MALFORMED';
@@ -33,26 +41,19 @@ export function mapResultV2(result: unknown): MappedResponse {
     throw new MalformedResultError('body must be a string');
   }
   const headers: Record<string, string | string[]> = {};
-  const add = (name: string, value: unknown) => {
-    if (value === undefined || value === null) return;
-    const key = name.toLowerCase();
-    const v = String(value);
-    const prior = headers[key];
-    headers[key] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
-  };
   if (r.headers !== undefined && r.headers !== null) {
     if (typeof r.headers !== 'object') throw new MalformedResultError('headers must be an object');
-    for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) add(k, v);
+    for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) addHeader(headers, k, v);
   }
   if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
     if (typeof r.multiValueHeaders !== 'object') throw new MalformedResultError('multiValueHeaders must be an object');
     for (const [k, vs] of Object.entries(r.multiValueHeaders as Record<string, unknown>)) {
-      for (const v of Array.isArray(vs) ? vs : [vs]) add(k, v);
+      for (const v of Array.isArray(vs) ? vs : [vs]) addHeader(headers, k, v);
     }
   }
   if (r.cookies !== undefined && r.cookies !== null) {
     if (!Array.isArray(r.cookies)) throw new MalformedResultError('cookies must be an array');
-    for (const c of r.cookies) add('set-cookie', c);
+    for (const c of r.cookies) addHeader(headers, 'set-cookie', c);
   }
   const text = (r.body as string | undefined | null) ?? '';
   const body = r.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
