@@ -9,6 +9,7 @@
  *   npx tsx bench/gateway.ts [--seconds 10] [--rounds 5] [--connections 50]   (DATABASE_URL=... for PostgreSQL)
  */
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -43,6 +44,10 @@ export interface GatewayBenchResult {
   ratio: number;
   /** The gateway's own cost: its CPU time per request minus the bare path's (both include the same load generator). */
   overheadCpuUsPerRequest: number;
+  /** bare / gateway CPU per request: the throughput ratio when CPU bound, much less moved by other work on the machine. */
+  cpuRatio: number;
+  /** 1-minute load average before and after (2 cores: above 2, other work shared the machine). */
+  loadAverage: [number, number];
   meetsTargets: boolean;
 }
 
@@ -156,6 +161,7 @@ export async function run(opts: GatewayBenchOptions = {}): Promise<GatewayBenchR
     await load(bareUrl, auth, 2, connections);
     await load(gwUrl, auth, 2, connections);
 
+    const load0 = Math.round(loadavg()[0]! * 10) / 10;
     // Short alternating rounds (order swapped each round), so both paths see the same machine load.
     const bareRounds: PathResult[] = [];
     const gwRounds: PathResult[] = [];
@@ -180,6 +186,8 @@ export async function run(opts: GatewayBenchOptions = {}): Promise<GatewayBenchR
       gateway: gwResult,
       ratio,
       overheadCpuUsPerRequest: gwResult.cpuUsPerRequest - bareResult.cpuUsPerRequest,
+      cpuRatio: Math.round((bareResult.cpuUsPerRequest / gwResult.cpuUsPerRequest) * 100) / 100,
+      loadAverage: [load0, Math.round(loadavg()[0]! * 10) / 10],
       meetsTargets: ratio >= 0.5 && gwResult.p99Ms < 20 && gwResult.non2xx === 0 && gwResult.errors === 0,
     };
     if (print) {
@@ -193,7 +201,10 @@ export async function run(opts: GatewayBenchOptions = {}): Promise<GatewayBenchR
           row('local gateway (JWT + v2 event)', gwResult),
           `gateway/bare throughput: ${ratio.toFixed(2)} (target >= 0.50); gateway p99 ${gwResult.p99Ms} ms (target < 20)` +
             ` -> ${result.meetsTargets ? 'OK' : 'MISSED'}`,
-          `gateway's own cost: ${result.overheadCpuUsPerRequest} µs CPU per request (authorizer with cached token, v2 event, result mapping)`,
+          `gateway's own cost: ${result.overheadCpuUsPerRequest} µs CPU per request (authorizer with cached token, v2 event, result mapping);` +
+            ` CPU-bound capacity ratio ${result.cpuRatio.toFixed(2)}`,
+          `load average ${result.loadAverage[0]} -> ${result.loadAverage[1]} on ${availableParallelism()} cores` +
+            (result.loadAverage[0] > availableParallelism() ? ' (other work shared the machine: latency figures are inflated)' : ''),
           '',
         ].join('\n'),
       );
