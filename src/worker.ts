@@ -15,7 +15,7 @@ export interface WorkerOptions {
   waitTimeSeconds?: number;
   /** Seconds a received message stays hidden. Default 30. */
   visibilityTimeout?: number;
-  /** While a batch is still being handled, its visibility is extended every this many seconds. Default 10. */
+  /** While a batch is still being handled, its visibility is extended every this many seconds (0: never). Default a third of the visibility timeout. */
   heartbeatInterval?: number;
   /** How long stop() waits for a batch in flight. Default 25 s (ECS stops a task 30 s after SIGTERM). */
   drainTimeoutMs?: number;
@@ -66,7 +66,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       batchSize,
       waitTimeSeconds: opts.waitTimeSeconds ?? 20,
       visibilityTimeout,
-      heartbeatInterval,
+      ...(heartbeatInterval > 0 ? { heartbeatInterval } : {}),
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
       pollingCompleteWaitTimeMs: opts.drainTimeoutMs ?? 25_000,
       // Unreachable queue: retry after a short pause rather than sqs-consumer's 10 s default.
