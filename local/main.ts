@@ -56,8 +56,10 @@ async function main(): Promise<void> {
   const width = Math.max(...runtime.parts.map((p) => p.name.length));
   const lines = ['', 'Pier is running:', ''];
   for (const part of runtime.parts) {
-    if (part.url) lines.push(`  ${part.name.padEnd(width)}  ${part.url}`);
-    for (const note of part.notes ?? []) lines.push(`  ${''.padEnd(width)}  ${note}`);
+    // A part without a URL (the database) is named on its first note's line.
+    const [first, ...rest] = part.url ? [part.url, ...(part.notes ?? [])] : (part.notes ?? []);
+    if (first) lines.push(`  ${part.name.padEnd(width)}  ${first}`);
+    for (const note of rest) lines.push(`  ${''.padEnd(width)}  ${note}`);
   }
   const web = runtime.endpoints.web ?? runtime.endpoints.gateway;
   if (web) lines.push('', `Open ${web} in a browser.`);

@@ -109,13 +109,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const db = await openDb(config, { cwd: opts.cwd ?? process.cwd() });
     parts.push({
       name: 'database',
-      notes: [`database: ${config.DATABASE_URL ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${join(dataDir, 'pglite')}`}`],
+      notes: [`${config.DATABASE_URL ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${join(dataDir, 'pglite')}`}`],
       close: () => db.close(),
     });
     const service = await runService({ ...config, SERVICE_HOST: config.LOCAL_HOST }, logger.child({ part: 'service' }), { db });
     parts.push({ name: 'service', url: service.url as string, notes: ['orders API and the outbox relay'], close: service.stop });
     const worker = await runWorker(config, logger.child({ part: 'worker' }), { db });
-    parts.push({ name: 'worker', notes: ['worker: order-events consumer (notifications, signed webhooks)'], close: worker.stop });
+    parts.push({ name: 'worker', notes: ['order-events consumer (notifications, signed webhooks)'], close: worker.stop });
 
     // The API gateway and the web page, in front of the service and the Lambda handlers (which share the one Db).
     // The page is served from a copy of web/dist under DATA_DIR with this run's config.json beside it.
