@@ -61,7 +61,8 @@ export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.meth
  */
 export const CORS_POLICY = {
   allowMethods: [...new Set(ROUTES.map((r) => r.method))].filter((m) => m !== 'ANY').sort(),
-  allowHeaders: ['authorization', 'content-type'],
+  // idempotency-key: the page retries POST /orders safely; x-request-id: callers may correlate logs.
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
   exposeHeaders: ['apigw-requestid'],
   maxAgeSeconds: 600,
   allowCredentials: false,

@@ -6,7 +6,7 @@ import { HttpAlbIntegration, HttpLambdaIntegration } from 'aws-cdk-lib/aws-apiga
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, routeKey, type Route } from '../../src/routes.js';
+import { CORS_POLICY, ROUTES, routeKey, type Route } from '../../src/routes.js';
 import type { EnvSettings } from '../settings.js';
 import type { Auth } from './auth.js';
 import type { Compute } from './compute.js';
@@ -45,9 +45,11 @@ export class Api extends Construct {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsOrigins,
-        allowMethods: [apigwv2.CorsHttpMethod.ANY],
-        allowHeaders: ['authorization', 'content-type', 'x-request-id'],
-        maxAge: Duration.hours(1),
+        allowMethods: CORS_POLICY.allowMethods.map((m) => m as apigwv2.CorsHttpMethod),
+        allowHeaders: [...CORS_POLICY.allowHeaders],
+        exposeHeaders: [...CORS_POLICY.exposeHeaders],
+        maxAge: Duration.seconds(CORS_POLICY.maxAgeSeconds),
+        allowCredentials: CORS_POLICY.allowCredentials,
       },
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
