@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config, type LoadOptions } from '../src/config/index.js';
+import { writeFileAtomic } from '../src/fsAtomic.js';
 import type { Logger } from '../src/log.js';
 import { openDb } from '../src/db/index.js';
 import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
@@ -132,16 +133,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       if (part.url) endpoints[part.name] = part.url;
       Object.assign(endpoints, part.settings);
     }
-    await writeJsonAtomic(join(dataDir, 'endpoints.json'), endpoints);
+    await writeFileAtomic(join(dataDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2) + '\n');
     return { config, dataDir, parts, endpoints, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, path);
 }

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../src/fsAtomic.js';
 
 /** The pool's RS256 signing key, as Cognito's JWKS publishes it. */
 export interface SigningKey {
@@ -27,9 +28,7 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKey> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, pem, { mode: 0o600 });
-    await rename(tmp, path);
+    await writeFileAtomic(path, pem);
   }
   return signingKeyFromPem(pem);
 }

@@ -1,5 +1,6 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../src/fsAtomic.js';
 
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED';
 
@@ -97,11 +98,7 @@ export class StateFile {
 
   /** Resolves once the state as it is now is on disk. */
   save(): Promise<void> {
-    const next = this.writing.then(async () => {
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(this.state, null, 1) + '\n', { mode: 0o600 });
-      await rename(tmp, this.path);
-    });
+    const next = this.writing.then(() => writeFileAtomic(this.path, JSON.stringify(this.state, null, 1) + '\n'));
     // A failed write must not wedge every later one; the caller of this save still sees the error.
     this.writing = next.catch(() => undefined);
     return next;

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../../src/fsAtomic.js';
 import { AwsError, invalidParameter, invalidRequest, notFound } from './errors.js';
 
 /** The stand-in's whole state; what `secretsmanager.json` in the data folder holds. */
@@ -353,11 +354,7 @@ export class SecretStore {
   #persist(): Promise<void> {
     const text = JSON.stringify({ version: 1, secrets: this.#secrets }, null, 2) + '\n';
     // Writes are chained so an older state can never be renamed over a newer one.
-    const write = this.#writes.then(async () => {
-      const tmp = `${this.#file}.${process.pid}.${randomUUID()}.tmp`;
-      await writeFile(tmp, text, { mode: 0o600 });
-      await rename(tmp, this.#file);
-    });
+    const write = this.#writes.then(() => writeFileAtomic(this.#file, text));
     this.#writes = write.catch(() => undefined);
     return write;
   }
