@@ -219,6 +219,14 @@ describe('Secrets Manager stand-in over raw HTTP', () => {
     expect(body.message).toContain('SecretId');
   });
 
+  it('answers a body over 256 KiB with 413 and closes that connection', async () => {
+    const res = await post('secretsmanager.CreateSecret', JSON.stringify({ Name: 'huge', SecretString: 'y'.repeat(300 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(await res.json()).toMatchObject({ __type: 'InvalidRequestException', message: expect.stringContaining('262144 bytes') });
+    expect((await post('secretsmanager.ListSecrets', '{}')).status).toBe(200);
+  });
+
   it('never echoes a secret value in an error', async () => {
     const value = 'x'.repeat(70_000);
     const res = await post('secretsmanager.CreateSecret', JSON.stringify({ Name: 'big', SecretString: value }));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log.js';
+import { BodyTooLarge, listen, parseJsonObject, readBody, sendJson, targetAction } from '../awsJson.js';
 import type { RunningPart } from '../part.js';
 import { AwsError } from './errors.js';
 import { ACTIONS, SecretStore, type Action } from './store.js';
@@ -32,31 +32,35 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
     const requestId = randomUUID();
     handle(req, res, requestId).catch((err: unknown) => {
       logger.error({ err, requestId }, 'secretsmanager: unexpected failure');
-      send(res, requestId, 500, { __type: 'InternalServiceError', message: 'An error occurred on the server side.' }, 'InternalServiceError');
+      fail(res, requestId, new AwsError('InternalServiceError', 'An error occurred on the server side.', 500));
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const target = req.headers['x-amz-target'];
     if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
       req.resume();
       return fail(res, requestId, new AwsError('UnknownOperationException', 'Only POST / with an X-Amz-Target header is served here.', 404));
     }
-    const action = typeof target === 'string' && target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : undefined;
+    const action = targetAction(req, 'secretsmanager.');
     if (!action || !(ACTIONS as string[]).includes(action)) {
       req.resume();
       return fail(res, requestId, new AwsError('UnknownOperationException', `Unknown or unsupported operation${action ? ` ${action}` : ''}.`));
     }
-    let body: unknown;
+    let body: Record<string, unknown> | undefined;
     try {
-      body = await readJson(req);
+      body = parseJsonObject(await readBody(req, MAX_BODY_BYTES));
     } catch (err) {
-      return fail(res, requestId, err instanceof AwsError ? err : new AwsError('SerializationException', 'The request body is not valid JSON.'));
+      if (err instanceof BodyTooLarge) {
+        // The rest of the body was not read, so the connection cannot carry another request.
+        res.setHeader('connection', 'close');
+        return fail(res, requestId, new AwsError('InvalidRequestException', err.message, 413));
+      }
     }
+    if (!body) return fail(res, requestId, new AwsError('SerializationException', 'The request body is not a JSON object.'));
     try {
       const out = await store.run(action as Action, body);
       logger.debug({ requestId, action, status: 200 }, 'secretsmanager request');
-      send(res, requestId, 200, out);
+      sendJson(res, 200, CONTENT_TYPE, requestId, out);
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
       logger.debug({ requestId, action, status: err.status, error: err.type }, 'secretsmanager request refused');
@@ -64,16 +68,7 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const url = `http://${host}:${port}`;
+  const url = await listen(server, opts.port, opts.host);
   logger.debug({ url, file: store.file }, 'secretsmanager stand-in listening');
 
   return {
@@ -91,45 +86,6 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
   };
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AwsError('InvalidRequestException', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      try {
-        const parsed: unknown = text === '' ? {} : JSON.parse(text);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-        resolve(parsed);
-      } catch {
-        reject(new AwsError('SerializationException', 'The request body is not a JSON object.'));
-      }
-    });
-  });
-}
-
 function fail(res: ServerResponse, requestId: string, err: AwsError): void {
-  send(res, requestId, err.status, { __type: err.type, message: err.message }, err.type);
-}
-
-function send(res: ServerResponse, requestId: string, status: number, body: object, errorType?: string): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': CONTENT_TYPE,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': requestId,
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  res.end(text);
+  sendJson(res, err.status, CONTENT_TYPE, requestId, { __type: err.type, message: err.message }, { 'x-amzn-errortype': err.type });
 }

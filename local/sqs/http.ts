@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../src/log.js';
+import { BodyTooLarge, parseJsonObject, readBody, sendJson, targetAction } from '../awsJson.js';
 import type { SqsCore } from './core.js';
 import { errors, SqsError } from './errors.js';
 
@@ -9,14 +10,14 @@ export interface SqsHttpOptions {
   logger: Logger;
   /** Resolves once the changes made by a request are durable; the answer waits for it. */
   commit: () => Promise<void>;
-  /** Largest request body read (a 1 MiB batch can double in size when JSON-escaped). */
-  maxBodyBytes?: number;
   /** True once the endpoint is stopping: answers then close their connection, so clients do not keep polling it. */
   closing?: () => boolean;
 }
 
 const TARGET_PREFIX = 'AmazonSQS.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
+/** Largest request body read (a 1 MiB batch can double in size when JSON-escaped). */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
  * The AWS JSON protocol over HTTP: `POST /` with `X-Amz-Target: AmazonSQS.<Action>` and a JSON body, answered
@@ -24,7 +25,6 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
  * Signatures are not checked: this endpoint is for loopback use.
  */
 export function createSqsServer(opts: SqsHttpOptions): Server {
-  const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err }, 'sqs request failed');
@@ -41,22 +41,26 @@ export function createSqsServer(opts: SqsHttpOptions): Server {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
-    const target = req.headers['x-amz-target'];
-    if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
+    const action = targetAction(req, TARGET_PREFIX);
+    if (req.method !== 'POST' || action === undefined) {
       req.resume();
+      const target = req.headers['x-amz-target'];
       sendError(res, requestId, errors.invalidAction(typeof target === 'string' ? target : '(none): this endpoint speaks the AWS JSON protocol (X-Amz-Target: AmazonSQS.<Action>)'));
       return;
     }
-    const action = target.slice(TARGET_PREFIX.length);
-    let input: Record<string, unknown>;
+    let input: Record<string, unknown> | undefined;
     try {
-      const raw = await readBody(req, maxBody);
-      input = raw.length === 0 ? {} : (JSON.parse(raw.toString('utf8')) as Record<string, unknown>);
-      if (!input || typeof input !== 'object' || Array.isArray(input)) throw new Error('not an object');
+      input = parseJsonObject(await readBody(req, MAX_BODY_BYTES));
     } catch (err) {
-      // After an oversized body the connection is not reusable: the rest of the body was not read.
-      if (err instanceof SqsError) res.setHeader('connection', 'close');
-      sendError(res, requestId, err instanceof SqsError ? err : errors.serialization('The request body is not a JSON object.'));
+      if (err instanceof BodyTooLarge) {
+        // After an oversized body the connection is not reusable: the rest of the body was not read.
+        res.setHeader('connection', 'close');
+        sendError(res, requestId, errors.batchTooLong(err.size, err.max));
+        return;
+      }
+    }
+    if (!input) {
+      sendError(res, requestId, errors.serialization('The request body is not a JSON object.'));
       return;
     }
     // A long poll whose client hung up must not take messages on its behalf.
@@ -80,43 +84,12 @@ export function createSqsServer(opts: SqsHttpOptions): Server {
       sendError(res, requestId, failure);
       return;
     }
-    const body = JSON.stringify(output ?? {});
-    res.writeHead(200, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    sendJson(res, 200, CONTENT_TYPE, requestId, output ?? {});
   }
 
   return server;
 }
 
 function sendError(res: ServerResponse, requestId: string, err: SqsError): void {
-  const body = JSON.stringify({ __type: `com.amazonaws.sqs#${err.code}`, message: err.message });
-  res.writeHead(err.status, {
-    'content-type': CONTENT_TYPE,
-    'x-amzn-requestid': requestId,
-    'x-amzn-query-error': `${err.queryCode};${err.fault}`,
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > max) {
-        over = true;
-        chunks.length = 0;
-        // Answer at once; what is still arriving is dropped and the connection closed after the answer.
-        reject(errors.batchTooLong(size, max));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+  sendJson(res, err.status, CONTENT_TYPE, requestId, { __type: `com.amazonaws.sqs#${err.code}`, message: err.message }, { 'x-amzn-query-error': `${err.queryCode};${err.fault}` });
 }

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../../src/log.js';
+import { listen } from '../awsJson.js';
 import type { RunningPart } from '../part.js';
 import { SqsCore } from './core.js';
 import { createSqsServer } from './http.js';
@@ -57,16 +57,7 @@ export async function startSqs(opts: SqsOptions): Promise<RunningSqs> {
   const j = journal;
   let closing: Promise<void> | undefined;
   const server = createSqsServer({ core, logger, commit: () => j.commit(), closing: () => closing !== undefined });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  url = `http://${host}:${port}`;
+  url = await listen(server, opts.port, opts.host);
   logger.debug({ url, dataDir: opts.dataDir }, 'sqs endpoint listening');
 
   const arnPrefix = `arn:aws:sqs:${opts.region}:000000000000:`;
