@@ -1,24 +1,8 @@
 import { MinHeap } from './heap.js';
-import type { MessageAttributeValue } from './md5.js';
+import type { PersistedMessage } from './records.js';
 
-/** A message as the queue keeps it. The first block is persisted; the second is runtime state. */
-export interface StoredMessage {
-  id: string;
-  body: string;
-  md5Body: string;
-  attrs?: Record<string, MessageAttributeValue>;
-  md5Attrs?: string;
-  systemAttrs?: Record<string, MessageAttributeValue>;
-  sentAt: number;
-  firstReceiveAt?: number;
-  receiveCount: number;
-  groupId?: string;
-  dedupId?: string;
-  seq?: string;
-  dlqSourceArn?: string;
-  /** Epoch ms when the message first becomes receivable (DelaySeconds). */
-  availableAt: number;
-
+/** A message as the queue keeps it: the persisted part plus runtime state. */
+export interface StoredMessage extends PersistedMessage {
   state: 'delayed' | 'ready' | 'inflight';
   visibleAt: number;
   /** Bumped on every receive: a receipt handle names the receive it came from. */

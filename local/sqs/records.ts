@@ -15,6 +15,7 @@ export interface PersistedMessage {
   dedupId?: string;
   seq?: string;
   dlqSourceArn?: string;
+  /** Epoch ms when the message first becomes receivable (DelaySeconds). */
   availableAt: number;
 }
 
