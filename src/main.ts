@@ -1,16 +1,22 @@
 /**
- * The container's entry point: `node dist/main.js service|worker`. Loads config once (environment, Docker secrets,
- * Secrets Manager), starts one role and drains it on SIGTERM, well inside ECS's 30 s stop timeout.
+ * The container's entry point: `node dist/main.js service|worker`. Config (environment, Docker secrets, Secrets
+ * Manager) lives in a ConfigStore that re-reads Secrets Manager every SECRETS_REFRESH_SECONDS, and the roles read
+ * per-use secrets (the webhook signing key) through it, so a rotated value is used without a restart. Starts one role
+ * and drains it on SIGTERM, well inside ECS's 30 s stop timeout.
  */
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, createConfigStore, type Config, type ConfigStore } from './config/index.js';
 import { DbError } from './db/index.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { runService, runWorker, type RunningRole } from './roles.js';
 
-const ROLES: Record<string, (c: Awaited<ReturnType<typeof loadConfig>>, l: ReturnType<typeof createLogger>) => Promise<RunningRole>> = {
-  service: (config, logger) => runService(config, logger),
-  worker: (config, logger) => runWorker(config, logger),
+const ROLES: Record<string, (store: ConfigStore, l: Logger) => Promise<RunningRole>> = {
+  service: (store, logger) => runService(store.get(), logger, { currentConfig: store.get }),
+  worker: (store, logger) => runWorker(store.get(), logger, { currentConfig: store.get }),
 };
+
+/** Settings read once at start-up (a new value needs a restart): say so when a refresh changes one. */
+const RESTART_KEYS = ['DATABASE_URL', 'DATABASE_POOL_MAX', 'ORDER_EVENTS_QUEUE_URL', 'WEBHOOK_SENDER_FUNCTION', 'LOG_LEVEL'] as const satisfies readonly (keyof Config)[];
+const revealed = (v: unknown) => (v && typeof v === 'object' && 'reveal' in v ? (v as { reveal(): unknown }).reveal() : v);
 
 async function main(argv: string[]): Promise<void> {
   const role = argv[0];
@@ -19,9 +25,14 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`usage: main <${Object.keys(ROLES).join('|')}>\n`);
     process.exit(2);
   }
-  let config;
+  let store: ConfigStore;
+  // Refresh errors are logged once the logger exists (its level is a setting).
+  const late: { logger?: Logger } = {};
   try {
-    config = await loadConfig();
+    store = await createConfigStore({
+      // A failed refresh keeps the last good config; the error names the key or secret, never a value.
+      onRefreshError: (err) => late.logger?.warn({ code: (err as { code?: string }).code, err: err.message }, 'config refresh failed; keeping the last good config'),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`pier: configuration error: ${err.message}\n`);
@@ -29,10 +40,18 @@ async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, name: role });
+  const config = store.get();
+  const logger = (late.logger = createLogger({ level: config.LOG_LEVEL, name: role }));
+  let seen = config;
+  store.onChange((next) => {
+    const changed = RESTART_KEYS.filter((k) => JSON.stringify(revealed(seen[k])) !== JSON.stringify(revealed(next[k])));
+    seen = next;
+    if (changed.length > 0) logger.warn({ keys: changed }, 'settings changed that are read only at start-up: restart the task to use them');
+    else logger.info('config refreshed: new values in use');
+  });
   let running: RunningRole;
   try {
-    running = await start(config, logger);
+    running = await start(store, logger);
   } catch (err) {
     // A role's own required settings (requireSetting) and an unreachable database stop start-up with a clear line.
     if (err instanceof ConfigError) {
@@ -54,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
     await running.stop();
+    store.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { tokenVerifierFromConfig, type TokenVerifier } from './auth/index.js';
 import { requireSetting, type Config } from './config/index.js';
@@ -8,7 +9,9 @@ import { createOutboxRelay, type OutboxRelayOptions } from './events/relay.js';
 import { sqsClientFromConfig, sqsPublisher } from './events/sqs.js';
 import type { Logger } from './log.js';
 import { createEventHandler } from './notifications/handler.js';
-import { createWebhookSender, signingKeyBytes } from './notifications/webhook.js';
+import { createLambdaWebhookSender, lambdaClientFromConfig } from './notifications/lambdaSender.js';
+import { createLiveWebhookSender } from './notifications/liveSender.js';
+import { signingKeyBytes, type WebhookSender } from './notifications/webhook.js';
 import { buildService } from './service.js';
 import { createWorker, type WorkerOptions } from './worker.js';
 
@@ -28,6 +31,13 @@ export interface RoleDeps {
   verifier?: TokenVerifier;
   publisher?: Publisher;
   sqs?: SQSClient;
+  /** The worker's client for the webhook-sender function (WEBHOOK_SENDER_FUNCTION). */
+  lambda?: LambdaClient;
+  /**
+   * The current config, e.g. a ConfigStore's `get`: secrets used per request (the webhook signing key) are read
+   * through it, so a rotated value is used without a restart. Default: the `config` the role was started with.
+   */
+  currentConfig?: () => Config;
   /** Relay tuning (tests, benchmarks). */
   relay?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'concurrency' | 'idleMs' | 'backoff' | 'leaseSeconds'>>;
   /** Worker tuning (tests use short visibility timeouts). */
@@ -70,10 +80,23 @@ export async function runService(config: Config, logger: Logger, deps: RoleDeps 
   };
 }
 
-/** The worker role: long-polls order-events, records notifications, calls webhooks. */
+/**
+ * The worker role: long-polls order-events, records notifications, calls webhooks: itself (signing with the current
+ * WEBHOOK_SIGNING_KEY), or through the webhook-sender function when WEBHOOK_SENDER_FUNCTION is set (in AWS, where
+ * the worker's subnets have no route to the internet; the function then holds the key).
+ */
 export async function runWorker(config: Config, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
   const queueUrl = requireSetting(config, 'ORDER_EVENTS_QUEUE_URL');
-  const signingKey = signingKeyBytes(requireSetting(config, 'WEBHOOK_SIGNING_KEY').reveal());
+  let sendWebhook: WebhookSender;
+  let ownLambda: LambdaClient | undefined;
+  if (config.WEBHOOK_SENDER_FUNCTION) {
+    const client = deps.lambda ?? (ownLambda = lambdaClientFromConfig(config));
+    sendWebhook = createLambdaWebhookSender({ client, functionName: config.WEBHOOK_SENDER_FUNCTION });
+  } else {
+    // Checked at start-up (a missing or malformed key stops it with an error naming the key), then read per webhook.
+    signingKeyBytes(requireSetting(config, 'WEBHOOK_SIGNING_KEY').reveal());
+    sendWebhook = createLiveWebhookSender(deps.currentConfig ?? (() => config));
+  }
   const ownDb = !deps.db;
   const db = deps.db ?? (await openDb(config));
   const ownSqs = !deps.sqs;
@@ -81,7 +104,7 @@ export async function runWorker(config: Config, logger: Logger, deps: RoleDeps =
   const handler = createEventHandler({
     db,
     logger: logger.child({ component: 'handler' }),
-    sendWebhook: createWebhookSender({ signingKey, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK }),
+    sendWebhook,
   });
   const worker = createWorker({
     queueUrl,
@@ -98,6 +121,7 @@ export async function runWorker(config: Config, logger: Logger, deps: RoleDeps =
     async stop() {
       await worker.stop();
       if (ownSqs) sqs.destroy();
+      ownLambda?.destroy();
       if (ownDb) await db.close();
     },
   };

@@ -82,6 +82,11 @@ export const settings = {
   WEBHOOK_SIGNING_KEY: secret({ schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>').optional(), doc: 'Standard Webhooks signing key (`whsec_...`); required by the worker. Local runs generate one in DATA_DIR.' }),
   WEBHOOK_ALLOW_LOOPBACK: setting({ schema: bool, default: 'false', doc: 'Let webhooks reach loopback addresses (local runs only). Private and link-local stay refused.' }),
   WEBHOOK_TIMEOUT_MS: setting({ schema: positiveInt, default: '5000', doc: 'Webhook request timeout.' }),
+  WEBHOOK_SENDER_FUNCTION: setting({
+    schema: z.string().min(1).optional(),
+    doc: 'Name or ARN of the Lambda function that sends webhooks from outside the VPC (the worker invokes it). Unset: the worker sends them itself.',
+  }),
+  LAMBDA_ENDPOINT: setting({ schema: url.optional(), doc: 'Lambda endpoint override (a local Invoke-compatible stand-in). Unset: AWS.' }),
 
   // --- local runtime (npm start) ----------------------------------------------------------------------------------
   LOCAL_HOST: setting({ schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the local stand-ins listen on.' }),

@@ -1,0 +1,1 @@
+export { startLambdaInvoke, type InvokeHandler, type LambdaInvokeOptions } from './server.js';
