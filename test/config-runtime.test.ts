@@ -1,27 +1,16 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
-import { createLogger } from '../src/log.js';
+import type { LocalRuntime } from '../local/runtime.js';
+import { readEndpoints, startTestRuntime } from './support/runtime.js';
 
 /** `npm start`'s runtime with every port 0 and a temp data folder, isolated from the developer's env and .env. */
 let dir: string;
 let runtime: LocalRuntime | undefined;
 
-const PORTS = ['SERVICE_PORT', 'GATEWAY_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT'];
-
-function start(extraEnv: Record<string, string> = {}): Promise<LocalRuntime> {
-  const overrides: Record<string, string> = { DATA_DIR: join(dir, 'data') };
-  for (const p of PORTS) overrides[p] = '0';
-  return startLocalRuntime({
-    logger: createLogger({ level: 'silent' }),
-    cwd: dir,
-    env: { DOCKER_SECRETS_DIR: join(dir, 'no-secrets'), ...extraEnv },
-    overrides,
-  });
-}
+const start = (env: Record<string, string> = {}) => startTestRuntime(dir, env);
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pier-runtime-'));
@@ -37,7 +26,7 @@ afterEach(async () => {
 describe('local runtime (npm start)', { timeout: 90_000 }, () => {
   it('serves /healthz and writes endpoints.json with the service and the Secrets Manager stand-in', async () => {
     runtime = await start();
-    const endpoints = JSON.parse(await readFile(join(dir, 'data', 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const endpoints = await readEndpoints(dir);
     expect(endpoints.service).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(endpoints.secretsmanager).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(endpoints).toEqual(expect.objectContaining(runtime.endpoints));

@@ -4,15 +4,15 @@
  * identity stand-in, the Lambda routes from the runner's one database, the service routes through the proxy.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WEB_DIR } from '../local/gateway/web.js';
 import type { IdentityPart } from '../local/identity/index.js';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
-import { createLogger } from '../src/log.js';
+import type { LocalRuntime } from '../local/runtime.js';
 import { ROUTES, routeKey } from '../src/routes.js';
+import { readEndpoints, startTestRuntime } from './support/runtime.js';
 
 let dir: string;
 let runtime: LocalRuntime;
@@ -30,9 +30,7 @@ const call = async (method: string, path: string, body?: unknown, auth = true) =
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pier-gateway-runtime-'));
-  const overrides: Record<string, string> = { DATA_DIR: join(dir, 'data') };
-  for (const p of ['SERVICE_PORT', 'GATEWAY_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT']) overrides[p] = '0';
-  runtime = await startLocalRuntime({ logger: createLogger({ level: 'silent' }), cwd: dir, env: { DOCKER_SECRETS_DIR: join(dir, 'no-secrets') }, overrides });
+  runtime = await startTestRuntime(dir);
   gateway = runtime.endpoints.gateway!;
   // The tokens the hosted login would give the page (authorization code flow with the API's scopes), issued by
   // the identity stand-in's own pool and key.
@@ -50,7 +48,7 @@ afterAll(async () => {
 
 describe('the gateway in the local runtime', () => {
   it('is `gateway` and `web` in endpoints.json, and its port is a callback of the page client', async () => {
-    const endpoints = JSON.parse(await readFile(join(dir, 'data', 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const endpoints = await readEndpoints(dir);
     expect(endpoints.gateway).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(endpoints.web).toBe(endpoints.gateway);
     const identity = runtime.parts.find((p) => p.name === 'identity') as IdentityPart;

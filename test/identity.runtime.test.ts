@@ -3,18 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
+import type { LocalRuntime } from '../local/runtime.js';
 import { tokenVerifierFromConfig } from '../src/auth/index.js';
-import { createLogger } from '../src/log.js';
+import { readEndpoints, startTestRuntime } from './support/runtime.js';
 
 let dir: string;
 let runtime: LocalRuntime | undefined;
 
-const start = () => {
-  const overrides: Record<string, string> = { DATA_DIR: join(dir, 'data') };
-  for (const p of ['SERVICE_PORT', 'GATEWAY_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT']) overrides[p] = '0';
-  return startLocalRuntime({ logger: createLogger({ level: 'silent' }), cwd: dir, env: { DOCKER_SECRETS_DIR: join(dir, 'no-secrets') }, overrides });
-};
+const start = () => startTestRuntime(dir);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pier-identity-runtime-'));
@@ -27,7 +23,7 @@ afterAll(async () => {
 describe('identity in the local runtime (npm start)', () => {
   it('starts the identity part, points the roles at it and seeds a demo account that can sign in', async () => {
     runtime = await start();
-    const endpoints = JSON.parse(await readFile(join(dir, 'data', 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const endpoints = await readEndpoints(dir);
     expect(endpoints.identity).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(endpoints).toMatchObject({ userPoolId: 'us-east-1_PierLocal1', clientId: 'pier-web-local', issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_PierLocal1' });
     expect(runtime.config.COGNITO_JWKS_URL).toBe(`${endpoints.identity}/us-east-1_PierLocal1/.well-known/jwks.json`);

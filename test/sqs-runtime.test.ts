@@ -1,19 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
-import { createLogger } from '../src/log.js';
+import type { LocalRuntime } from '../local/runtime.js';
+import { readEndpoints, startTestRuntime } from './support/runtime.js';
 
 let dir: string;
 let runtime: LocalRuntime | undefined;
 
-function start(env: Record<string, string> = {}): Promise<LocalRuntime> {
-  const overrides: Record<string, string> = { DATA_DIR: join(dir, 'data') };
-  for (const p of ['SERVICE_PORT', 'GATEWAY_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT']) overrides[p] = '0';
-  return startLocalRuntime({ logger: createLogger({ level: 'silent' }), cwd: dir, env: { DOCKER_SECRETS_DIR: join(dir, 'no-secrets'), ...env }, overrides });
-}
+const start = (env: Record<string, string> = {}) => startTestRuntime(dir, env);
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pier-sqs-runtime-'));
@@ -27,7 +23,7 @@ afterEach(async () => {
 describe('npm start: the SQS part', { timeout: 120_000 }, () => {
   it('creates order-events with its DLQ, points the roles at them, and re-applies maxReceiveCount on each start', async () => {
     runtime = await start({ ORDER_EVENTS_MAX_RECEIVE_COUNT: '3' });
-    const endpoints = JSON.parse(await readFile(join(dir, 'data', 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const endpoints = await readEndpoints(dir);
     expect(endpoints.sqs).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(endpoints.orderEventsQueueUrl).toBe(`${endpoints.sqs}/000000000000/order-events`);
     expect(endpoints.orderEventsDlqUrl).toBe(`${endpoints.sqs}/000000000000/order-events-dlq`);
@@ -48,7 +44,7 @@ describe('npm start: the SQS part', { timeout: 120_000 }, () => {
     await runtime.close();
 
     runtime = await start({ ORDER_EVENTS_MAX_RECEIVE_COUNT: '7' });
-    const again = JSON.parse(await readFile(join(dir, 'data', 'endpoints.json'), 'utf8')) as Record<string, string>;
+    const again = await readEndpoints(dir);
     sqs = new SQSClient({ region: 'us-east-1', endpoint: again.sqs, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     try {
       expect((await policyOf(sqs, again.orderEventsQueueUrl!)).maxReceiveCount).toBe(7);
