@@ -80,5 +80,3 @@ export function createJwtAuthorizer(verifier: TokenVerifier) {
     return { allow: true, claims: entry.claims, scopes: [...entry.scopes] };
   };
 }
-
-export type JwtAuthorizer = ReturnType<typeof createJwtAuthorizer>;

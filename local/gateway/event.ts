@@ -18,8 +18,8 @@ export interface EventInput {
 }
 
 /** The account and API id the local gateway reports (fixed: nothing locally has real ones). */
-export const LOCAL_ACCOUNT_ID = '000000000000';
-export const LOCAL_API_ID = 'local';
+const LOCAL_ACCOUNT_ID = '000000000000';
+const LOCAL_API_ID = 'local';
 
 /**
  * Bodies API Gateway passes as text; anything else (images, octet-stream, no content type) is base64-encoded with

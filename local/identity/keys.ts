@@ -33,7 +33,7 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKey> {
   return signingKeyFromPem(pem);
 }
 
-export function signingKeyFromPem(pem: string): SigningKey {
+function signingKeyFromPem(pem: string): SigningKey {
   const privateKey = createPrivateKey(pem);
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JsonWebKey & { n: string; e: string };
   // RFC 7638 thumbprint: stable across restarts and unique per key.

@@ -16,7 +16,7 @@ export interface AuthorizeRequest {
   prompt?: string;
 }
 
-export const AUTHORIZE_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce'] as const;
+const AUTHORIZE_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce'] as const;
 
 export type AuthorizeValidation =
   | { ok: true; request: AuthorizeRequest; params: Record<string, string> }
@@ -27,7 +27,7 @@ export type AuthorizeValidation =
 
 const PKCE_VALUE = /^[A-Za-z0-9._~-]{43,128}$/;
 
-export function withParams(base: string, params: Record<string, string | undefined>): string {
+function withParams(base: string, params: Record<string, string | undefined>): string {
   const url = new URL(base);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   return url.toString();

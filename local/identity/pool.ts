@@ -568,7 +568,7 @@ export class UserPool {
 }
 
 /** `d***@p***` as Cognito masks the destination of a code. */
-export function deliveryDetails(email: string) {
+function deliveryDetails(email: string) {
   const [local = '', domain = ''] = email.split('@');
   return { Destination: `${local.slice(0, 1)}***@${domain.slice(0, 1)}***`, DeliveryMedium: 'EMAIL', AttributeName: 'email' };
 }

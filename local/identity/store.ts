@@ -56,7 +56,7 @@ export interface IdentityState {
   revokedOrigins: Record<string, number>;
 }
 
-export const STATE_FILE = 'state.json';
+const STATE_FILE = 'state.json';
 
 /**
  * Maps without a prototype: a name from a request (`constructor`, `__proto__`) can only ever find an entry that was

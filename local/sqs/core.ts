@@ -974,7 +974,7 @@ function toPersisted(msg: StoredMessage): PersistedMessage {
 // told apart from a real one. base64url keeps it opaque, as clients must treat it.
 const HANDLE_PREFIX = 'pier1.';
 
-export function encodeHandle(queue: string, msg: StoredMessage): string {
+function encodeHandle(queue: string, msg: StoredMessage): string {
   return HANDLE_PREFIX + Buffer.from(`${queue}\n${msg.id}\n${msg.receiveNonce}`).toString('base64url');
 }
 

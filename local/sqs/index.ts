@@ -6,10 +6,6 @@ import { SqsCore } from './core.js';
 import { createSqsServer } from './http.js';
 import { Journal } from './journal.js';
 
-export { SqsCore } from './core.js';
-export { SqsError } from './errors.js';
-export { md5OfAttributes } from './md5.js';
-
 export interface SqsOptions {
   host: string;
   /** 0 picks a free port. */

@@ -3,7 +3,7 @@ import type { MessageAttributeValue } from './md5.js';
 
 /** Today's SQS limit (raised from 256 KiB in 2025): body plus attributes, and the sum of a batch. */
 export const MAX_MESSAGE_BYTES = 1_048_576;
-export const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_ENTRIES = 10;
 export const ACCOUNT_ID = '000000000000';
 
 // SQS's allowed characters: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. With the `u` flag a

@@ -45,7 +45,7 @@ function bootstrap(layers: Layer[], key: BootstrapKey): string | undefined {
  * then resolves them. The settings that say where the stores are (SECRETS_ID, ...) are themselves read from the
  * environment, Docker secrets and `.env`.
  */
-export async function gatherLayers(opts: LoadOptions = {}): Promise<Layer[]> {
+async function gatherLayers(opts: LoadOptions = {}): Promise<Layer[]> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const top: Layer[] = [];
