@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { countNotifications } from '../notifications/repository.js';
-import { countOrders } from '../orders/repository.js';
 import { lambdaDeps, resolveDeps, type DepsSource } from './deps.js';
 import { callerSub, json, listClaim } from './http.js';
+import { userCounts } from './userCounts.js';
 
 export interface MeResponse {
   sub: string;
@@ -24,7 +23,7 @@ export function createMeHandler(source: DepsSource) {
     if (sub === undefined) return json(401, { message: 'Unauthorized' });
     const { db } = await resolveDeps(source);
     const claims = event.requestContext.authorizer.jwt.claims;
-    const [orders, notifications] = await Promise.all([countOrders(db, sub), countNotifications(db, sub)]);
+    const counts = await userCounts(db, sub);
     const email = claims.email;
     const body: MeResponse = {
       sub,
@@ -33,7 +32,7 @@ export function createMeHandler(source: DepsSource) {
       groups: listClaim(claims['cognito:groups']),
       scopes: listClaim(claims.scope).filter((s) => s.includes('/')),
       tokenUse: String(claims.token_use ?? ''),
-      counts: { orders, notifications },
+      counts,
     };
     return json(200, body);
   };
