@@ -93,6 +93,11 @@ export interface EnvSettings {
     timeoutSeconds: number;
     /** Bundle the handlers with esbuild. Off only in tests that do not look at the code (it keeps them fast). */
     bundle: boolean;
+    /**
+     * The webhook-sender function (outside the VPC). Its timeout must exceed WEBHOOK_TIMEOUT_MS plus a cold start's
+     * secret read; the worker waits WEBHOOK_TIMEOUT_MS + 10 s for it.
+     */
+    webhookSender: { memoryMiB: number; timeoutSeconds: number };
   };
   web: {
     /** Folder with the built page; deployed only if it exists. */
@@ -149,7 +154,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
       worker: { cpu: 256, memoryMiB: 512, minCapacity: 0, maxCapacity: 2, backlogPerTask: 100 },
     },
     api: { throttleRatePerSecond: 20, throttleBurst: 40, accessLogRetentionDays: 14, corsOrigins: ['http://localhost:4000'] },
-    functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true },
+    functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true, webhookSender: { memoryMiB: 256, timeoutSeconds: 15 } },
     web: { distDir: 'web/dist' },
     appSettings: { LOG_LEVEL: 'info' },
   },
@@ -186,7 +191,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
       worker: { cpu: 256, memoryMiB: 512, minCapacity: 1, maxCapacity: 10, backlogPerTask: 100 },
     },
     api: { throttleRatePerSecond: 200, throttleBurst: 400, accessLogRetentionDays: 90, corsOrigins: [] },
-    functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true },
+    functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true, webhookSender: { memoryMiB: 256, timeoutSeconds: 15 } },
     web: { distDir: 'web/dist' },
     appSettings: { LOG_LEVEL: 'info' },
   },

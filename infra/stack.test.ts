@@ -84,9 +84,9 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     }
   });
 
-  it('puts every function in the isolated subnets', () => {
+  it('puts every API function in the isolated subnets', () => {
     const subnets = isolatedSubnetIds(b()).map(ref);
-    const fns = ofType(b(), 'AWS::Lambda::Function').filter(([, f]) => String(f.Properties.FunctionName ?? '').startsWith(b().s.prefix));
+    const fns = ofType(b(), 'AWS::Lambda::Function').filter(([, f]) => Object.keys(FUNCTIONS).some((n) => f.Properties.FunctionName === `${b().s.prefix}-${n}`));
     expect(fns).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const [, fn] of fns) {
       expect(fn.Properties.VpcConfig.SubnetIds).toEqual(expect.arrayContaining(subnets));
@@ -98,7 +98,7 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
   it('has every VPC endpoint: interface endpoints with private DNS in the configured AZs, and the S3 gateway', () => {
     const endpoints = ofType(b(), 'AWS::EC2::VPCEndpoint');
     const names = endpoints.map(([, e]) => JSON.stringify(e.Properties.ServiceName));
-    for (const svc of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'sqs']) {
+    for (const svc of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'sqs', 'lambda']) {
       const found = endpoints.find(([, e]) => JSON.stringify(e.Properties.ServiceName).includes(`.${svc}"`));
       expect(found, `endpoint ${svc} in ${names.join(' ')}`).toBeDefined();
       expect(found![1].Properties.VpcEndpointType).toBe('Interface');
@@ -347,13 +347,49 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
       ]),
     );
     expect(statements('service')).toHaveLength(2);
+    const sender = { 'Fn::GetAtt': [b().stack.getLogicalId(b().stack.webhookSender.fn.node.defaultChild as never), 'Arn'] };
     expect(statements('worker')).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'], Resource: queue }),
         expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secret }),
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: sender }),
       ]),
     );
-    expect(statements('worker')).toHaveLength(2);
+    expect(statements('worker')).toHaveLength(3);
+  });
+
+  it('sends webhooks through a function outside the VPC that only the worker may invoke', () => {
+    const st = b().stack;
+    const fnId = st.getLogicalId(st.webhookSender.fn.node.defaultChild as never);
+    const fn = b().res[fnId]!;
+    expect(fn.Properties.FunctionName).toBe(`${b().s.prefix}-webhook-sender`);
+    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    // Outside the VPC: it reaches the internet without a NAT gateway.
+    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(fn.Properties.Timeout).toBe(b().s.functions.webhookSender.timeoutSeconds);
+    const secret = ref(st.getLogicalId(st.appSecret.node.defaultChild as never));
+    const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
+    expect(vars.SECRETS_ID).toEqual(secret);
+    expect(vars.PIER_ENV).toBe(b().s.env);
+    expect(vars).not.toHaveProperty('WEBHOOK_ALLOW_LOOPBACK');
+    // Its role: its own logs and the app secret, nothing else.
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const statements = ofType(b(), 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(roleId)]))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secret }),
+    ]);
+    // No resource policy lets anyone else invoke it.
+    expect(ofType(b(), 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes(fnId))).toEqual([]);
+    // The worker is told the function; the service is not.
+    const envOf = (role: 'service' | 'worker') => {
+      const tdId = st.getLogicalId(st.compute[role].taskDefinition.node.defaultChild as never);
+      return Object.fromEntries((b().res[tdId]!.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+    };
+    expect(envOf('worker').WEBHOOK_SENDER_FUNCTION).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+    expect(envOf('service')).not.toHaveProperty('WEBHOOK_SENDER_FUNCTION');
   });
 
   it('scales the worker on backlog per task: ceil(backlog / backlogPerTask) tasks within min..max', () => {

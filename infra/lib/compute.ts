@@ -6,6 +6,7 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -35,6 +36,8 @@ export interface ComputeProps {
   /** Plain settings the stack derives (queue URLs, Cognito ids). */
   derivedSettings: Record<string, string>;
   logBucket: s3.IBucket;
+  /** The function the worker sends webhooks through (WEBHOOK_SENDER_FUNCTION): the VPC has no route to the internet. */
+  webhookSender: lambda.IFunction;
 }
 
 /**
@@ -84,7 +87,7 @@ export class Compute extends Construct {
     const homes: SecretHomes = { database: data.databaseUrlSecret };
     const secrets = ecsSecrets(homes);
 
-    const taskDefinition = (name: 'service' | 'worker', size: FargateSize) => {
+    const taskDefinition = (name: 'service' | 'worker', size: FargateSize, roleEnvironment: Record<string, string> = {}) => {
       const td = new ecs.FargateTaskDefinition(this, `${name}Task`, {
         family: `${s.prefix}-${name}`,
         cpu: size.cpu,
@@ -98,7 +101,7 @@ export class Compute extends Construct {
         command: [...ROLE_COMMANDS[name]],
         user: NODE_UID,
         readonlyRootFilesystem: true,
-        environment,
+        environment: { ...environment, ...plainEnvironment(roleEnvironment) },
         secrets,
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
         stopTimeout: Duration.seconds(30),
@@ -157,7 +160,10 @@ export class Compute extends Construct {
     });
 
     // --- worker -----------------------------------------------------------------------------------------------------
-    const workerTd = taskDefinition('worker', s.compute.worker);
+    // The worker sends webhooks through the webhook-sender function (which holds the signing key), invoked through
+    // the VPC's lambda endpoint; it may invoke that one function and nothing else.
+    const workerTd = taskDefinition('worker', s.compute.worker, { WEBHOOK_SENDER_FUNCTION: props.webhookSender.functionArn });
+    workerTd.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.webhookSender.functionArn] }));
     workerTd.taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],

@@ -4,7 +4,7 @@ import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -14,6 +14,18 @@ import { plainEnvironment } from './appSettings.js';
 import type { Data } from './data.js';
 import type { Network } from './network.js';
 import { REPO_ROOT } from './paths.js';
+
+/** The same esbuild options scripts/bundle-functions.ts uses (src/routes.ts FUNCTION_BUNDLE), on the local esbuild. */
+export const functionBundling = (): BundlingOptions => ({
+  forceDockerBundling: false,
+  format: FUNCTION_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+  target: FUNCTION_BUNDLE.target,
+  minify: FUNCTION_BUNDLE.minify,
+  sourceMap: FUNCTION_BUNDLE.sourcemap,
+  banner: FUNCTION_BUNDLE.banner,
+  externalModules: [...FUNCTION_BUNDLE.external],
+  mainFields: [...FUNCTION_BUNDLE.mainFields],
+});
 
 /** What runs when a handler is not bundled (tests that skip bundling, or an entry that does not exist yet). */
 const PLACEHOLDER = `exports.handler = async () => ({ statusCode: 503, body: JSON.stringify({ code: 'NOT_DEPLOYED', message: 'handler not bundled' }) });`;
@@ -96,17 +108,7 @@ export class Functions extends Construct {
           handler: 'handler',
           projectRoot: REPO_ROOT,
           depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-          // The same esbuild options scripts/bundle-functions.ts uses (src/routes.ts FUNCTION_BUNDLE), on the local esbuild.
-          bundling: {
-            forceDockerBundling: false,
-            format: FUNCTION_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
-            target: FUNCTION_BUNDLE.target,
-            minify: FUNCTION_BUNDLE.minify,
-            sourceMap: FUNCTION_BUNDLE.sourcemap,
-            banner: FUNCTION_BUNDLE.banner,
-            externalModules: [...FUNCTION_BUNDLE.external],
-            mainFields: ['module', 'main'],
-          },
+          bundling: functionBundling(),
         });
       } else {
         if (s.functions.bundle) {

@@ -47,6 +47,8 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
     ack(fn, 'AwsSolutions-L1', 'Node.js 22 on purpose: the image (node:22) and the code target the same runtime.');
   }
 
+  ack(stack.webhookSender.fn, 'AwsSolutions-L1', 'Node.js 22 on purpose: the image (node:22) and the code target the same runtime.');
+
   for (const r of api.node.findAll()) {
     if (/^RouteGET(healthz|openapijson)$/.test(r.node.id)) ack(r, 'AwsSolutions-APIG4', 'Public by the route table (src/routes.ts auth none): health check and API description.');
   }

@@ -4,13 +4,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvSettings } from '../settings.js';
 
-/** The interface endpoints tasks and functions need without a NAT: image pulls, logs, secrets and the queue. */
+/**
+ * The interface endpoints tasks and functions need without a NAT: image pulls, logs, secrets, the queue, and Lambda
+ * (the worker invokes the webhook-sender function, which runs outside the VPC to reach users' webhook URLs).
+ */
 export const INTERFACE_ENDPOINTS = {
   EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
   EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
   Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
+  Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
 } as const;
 
 /**

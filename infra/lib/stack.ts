@@ -14,6 +14,7 @@ import { Messaging } from './messaging.js';
 import { Network } from './network.js';
 import { acknowledgeNagFindings } from './nag.js';
 import { Web } from './web.js';
+import { WebhookSender } from './webhookSender.js';
 
 export interface PierStackProps extends StackProps {
   settings: EnvSettings;
@@ -32,6 +33,7 @@ export class PierStack extends Stack {
   readonly appSecret: secretsmanager.Secret;
   readonly settings: EnvSettings;
   readonly jwks: JwksMirror;
+  readonly webhookSender: WebhookSender;
 
   constructor(scope: Construct, id: string, props: PierStackProps) {
     super(scope, id, props);
@@ -69,7 +71,9 @@ export class PierStack extends Stack {
       COGNITO_CLIENT_ID: this.auth.client.userPoolClientId,
       COGNITO_DOMAIN: this.auth.domain.baseUrl(),
     };
+    this.webhookSender = new WebhookSender(this, 'WebhookSender', s, { appSecret: this.appSecret });
     this.compute = new Compute(this, 'Compute', s, {
+      webhookSender: this.webhookSender.fn,
       network: this.network,
       data: this.data,
       messaging: this.messaging,
