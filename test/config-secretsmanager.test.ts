@@ -7,6 +7,7 @@ import type { RunningPart } from '../local/part.js';
 import { startSecretsManager } from '../local/secretsmanager/index.js';
 import { ConfigError, createConfigStore, loadConfig, type Config, type ConfigStore } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
+import { configError } from './support/configError.js';
 
 /** The Secrets Manager source through the real SDK against the local stand-in over HTTP. */
 let dir: string;
@@ -35,16 +36,6 @@ const env = (extra: Record<string, string> = {}) => ({
   DOCKER_SECRETS_DIR: join(dir, 'secrets'),
   ...extra,
 });
-
-async function configError(p: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const KEY_1 = 'whsec_Zmlyc3Qtc2lnbmluZy1rZXktMTIzNA==';
 const KEY_2 = 'whsec_c2Vjb25kLXNpZ25pbmcta2V5LTU2Nzg=';

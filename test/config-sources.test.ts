@@ -2,7 +2,8 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { configError } from './support/configError.js';
 
 /** loadConfig against real files in a temp folder, with an environment of our own (never the test runner's). */
 let dir: string;
@@ -19,16 +20,6 @@ afterEach(async () => {
 });
 
 const load = (env: Record<string, string>) => loadConfig({ cwd: dir, env: { DOCKER_SECRETS_DIR: secretsDir, ...env } });
-
-async function configError(p: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig sources', () => {
   it('prefers the environment over Docker secrets over .env', async () => {
