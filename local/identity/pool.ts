@@ -280,14 +280,10 @@ export class UserPool {
   async confirmForgotPassword(email: string, code: string, password: string): Promise<void> {
     const user = this.findUser(email);
     if (!user) throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    // Policy first: a refused password must not use up the code.
     checkPasswordPolicy(password);
     await this.useCode(user, 'forgot', code);
-    user.passwordHash = await hashPassword(password);
-    user.status = 'CONFIRMED';
-    user.failedAttempts = 0;
-    user.lockedUntil = 0;
-    user.updatedAt = Date.now();
-    await this.save();
+    await this.setPassword(user, password, true);
   }
 
   async setPassword(user: UserRecord, password: string, permanent: boolean): Promise<void> {
