@@ -9,6 +9,15 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
+/** A test issuer whose JWKS is served over HTTP, and a verifier that fetches it from there. */
+async function overHttp() {
+  const issuer = await createTestIssuer();
+  const server = await issuer.jwksServer();
+  servers.push(server);
+  const v = createTokenVerifier({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwksUrl: server.url });
+  return { issuer, server, v };
+}
+
 async function rejection(p: Promise<unknown>): Promise<AuthError> {
   const err = await p.then(
     () => undefined,
@@ -76,19 +85,13 @@ describe('createTokenVerifier: valid tokens', () => {
 
 describe('createTokenVerifier: JWKS over HTTP', () => {
   it('fetches the JWKS from jwksUrl once and reuses it', async () => {
-    const issuer = await createTestIssuer();
-    const server = await issuer.jwksServer();
-    servers.push(server);
-    const v = createTokenVerifier({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwksUrl: server.url });
+    const { issuer, server, v } = await overHttp();
     for (let i = 0; i < 3; i++) await v.verify(issuer.accessToken());
     expect(server.requests).toBe(1);
   });
 
   it('accepts a token from a rotated key once the served JWKS lists it (refetch on unknown kid)', async () => {
-    const issuer = await createTestIssuer();
-    const server = await issuer.jwksServer();
-    servers.push(server);
-    const v = createTokenVerifier({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwksUrl: server.url });
+    const { issuer, server, v } = await overHttp();
     await v.hydrate();
     const oldToken = issuer.accessToken();
     await v.verify(oldToken);
@@ -104,10 +107,7 @@ describe('createTokenVerifier: JWKS over HTTP', () => {
   });
 
   it('rate-limits refetches for unknown kids', async () => {
-    const issuer = await createTestIssuer();
-    const server = await issuer.jwksServer();
-    servers.push(server);
-    const v = createTokenVerifier({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwksUrl: server.url });
+    const { issuer, server, v } = await overHttp();
     await v.hydrate();
     for (let i = 0; i < 5; i++) {
       expect((await rejection(v.verify(issuer.accessToken({ header: { kid: `forged-${i}` } })))).code).toBe('TOKEN_KID_UNKNOWN');
