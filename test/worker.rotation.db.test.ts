@@ -13,6 +13,7 @@ import { createWebhookFunctionHandler } from '../src/notifications/webhookFuncti
 import { runWorker, type RunningRole } from '../src/roles.js';
 import { call } from './support/orders.js';
 import { createPipeline, waitFor, type Pipeline } from './support/pipeline.js';
+import { spawnRole } from './support/processes.js';
 import { startReceiver, verifies, type Receiver } from './support/webhooks.js';
 
 /*
@@ -161,4 +162,32 @@ describe('a rotated WEBHOOK_SIGNING_KEY without restarting the worker', () => {
       await lambda.close();
     }
   });
+
+  // Separate processes need a database they can share: PostgreSQL only (DATABASE_URL, as CI's database run).
+  it.skipIf(!process.env.DATABASE_URL)('the container entry (src/main.ts worker) refreshes in the background: no refresh() call, no restart', async () => {
+    await smClient.send(new CreateSecretCommand({ Name: 'pier/container-app', SecretString: JSON.stringify({ WEBHOOK_SIGNING_KEY: KEY_1 }) }));
+    // The key is only in the app secret (an environment value would outrank it).
+    const worker = spawnRole('worker', {
+      DATABASE_URL: p.t.url as string,
+      DATABASE_POOL_MAX: '2',
+      SECRETS_ID: 'pier/container-app',
+      SECRETSMANAGER_ENDPOINT: sm.url as string,
+      SECRETS_REFRESH_SECONDS: '1',
+      SQS_ENDPOINT: p.sqs.sqs.url as string,
+      ORDER_EVENTS_QUEUE_URL: p.queueUrl,
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      WORKER_WAIT_TIME_SECONDS: '1',
+    });
+    try {
+      const first = await orderAndWebhook();
+      expect(verifies(first, KEY_1)).toBe(true);
+      await rotate('pier/container-app', KEY_2);
+      // Within a few refresh intervals the same process signs with the new key.
+      await waitFor('a webhook signed with the rotated key', async () => verifies(await orderAndWebhook(), KEY_2), 20_000, 500);
+      expect(worker.child.exitCode).toBeNull();
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  }, 60_000);
 });

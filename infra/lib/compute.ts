@@ -175,8 +175,7 @@ export class Compute extends Construct {
       serviceName: n.worker,
       cluster: this.cluster,
       taskDefinition: workerTd,
-      // Starts at zero: autoscaling sets the count, and a first deploy does not wait on a worker whose signing key
-      // has not been pushed yet.
+      // Starts at zero: autoscaling sets the count from the backlog.
       desiredCount: 0,
       assignPublicIp: false,
       vpcSubnets: network.subnets,
