@@ -2,6 +2,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import { Consumer } from 'sqs-consumer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSqs, type TestSqs } from '../local/sqs/testing.js';
+import { waitFor } from './support/waitFor.js';
 
 let t: TestSqs;
 
@@ -22,14 +23,6 @@ async function sendMany(QueueUrl: string, bodies: string[]) {
     await t.client.send(new SendMessageBatchCommand({ QueueUrl, Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: `e${j}`, MessageBody: b })) }));
   }
 }
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 async function stop(consumer: Consumer) {
   const stopped = new Promise((r) => consumer.once('stopped', r));
@@ -56,8 +49,8 @@ describe('sqs-consumer against the local endpoint', () => {
     consumer.on('error', (e) => errors.push(e));
     consumer.start();
     await sendMany(QueueUrl!, bodies);
-    await until(() => seen.length >= 120);
-    await until(async () => (await counts(QueueUrl!)).join() === '0,0');
+    await waitFor('120 messages handled', async () => seen.length >= 120, 15_000);
+    await waitFor('an empty queue', async () => (await counts(QueueUrl!)).join() === '0,0', 15_000);
     await stop(consumer);
     expect([...seen].sort()).toEqual([...bodies].sort());
     expect(errors).toEqual([]);
@@ -90,7 +83,7 @@ describe('sqs-consumer against the local endpoint', () => {
     consumer.on('error', () => {});
     consumer.start();
     await sendMany(QueueUrl!, ['ok 1', 'poison', 'ok 2']);
-    await until(async () => (await counts(dlq))[0] === 1);
+    await waitFor('the message in the DLQ', async () => (await counts(dlq))[0] === 1, 15_000);
     await stop(consumer);
     expect(attempts.get('poison')).toBe(3);
     expect(attempts.get('ok 1')).toBe(1);
@@ -117,7 +110,7 @@ describe('sqs-consumer against the local endpoint', () => {
     consumer.on('error', (e) => errors.push(e));
     consumer.start();
     await sendMany(QueueUrl!, ['slow']);
-    await until(async () => handled > 0 && (await counts(QueueUrl!)).join() === '0,0', 10_000);
+    await waitFor('the slow message handled once', async () => handled > 0 && (await counts(QueueUrl!)).join() === '0,0', 10_000);
     await stop(consumer);
     expect(handled).toBe(1);
     expect(errors).toEqual([]);

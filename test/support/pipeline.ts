@@ -14,6 +14,8 @@ import { createTestDb, type TestDb } from './db.js';
 import { testConfig } from './orders.js';
 import { createTestIssuer, type TestIssuer } from './tokens.js';
 
+export { waitFor } from './waitFor.js';
+
 export interface Pipeline {
   t: TestDb;
   sqs: TestSqs;
@@ -112,16 +114,6 @@ export async function createPipeline(opts: { maxReceiveCount?: number; config?: 
   return p;
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 export async function queueDepth(client: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
   const a = (
