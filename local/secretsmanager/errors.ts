@@ -9,7 +9,6 @@ export type AwsErrorType =
   | 'InvalidRequestException'
   | 'InvalidParameterException'
   | 'InvalidNextTokenException'
-  | 'LimitExceededException'
   | 'SerializationException'
   | 'UnknownOperationException'
   | 'InternalServiceError';
