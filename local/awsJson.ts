@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpUrl } from './httpUrl.js';
 
 /**
  * HTTP plumbing shared by the stand-ins that speak the AWS JSON protocol (SQS: JSON 1.0, Secrets Manager: JSON 1.1):
@@ -78,6 +79,5 @@ export async function listen(server: Server, port: number, host: string): Promis
       resolve();
     });
   });
-  const { port: bound } = server.address() as AddressInfo;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  return httpUrl(host, (server.address() as AddressInfo).port);
 }

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { TokenVerifier } from '../../src/auth/types.js';
 import type { Logger } from '../../src/log.js';
 import { CORS_POLICY, ROUTES, routeKey, type HttpMethod, type RouteAuth } from '../../src/routes.js';
+import { httpUrl } from '../httpUrl.js';
 import { createJwtAuthorizer, type AuthorizerDecision } from './authorizer.js';
 import { createCors, type CorsPolicy } from './cors.js';
 import { buildEventV2 } from './event.js';
@@ -260,7 +261,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   const host = opts.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = httpUrl(host, port);
   origins.add(url);
   if (host === '127.0.0.1' || host === '0.0.0.0') origins.add(`http://localhost:${port}`);
   return {

@@ -1,3 +1,4 @@
+import { httpUrl } from '../httpUrl.js';
 import type { AppClient } from './pool.js';
 
 /**
@@ -6,7 +7,7 @@ import type { AppClient } from './pool.js';
  */
 export function gatewayClient(clientId: string, host: string, port: number): AppClient {
   const hosts = [...new Set([host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, 'localhost', '127.0.0.1'])];
-  const bases = hosts.map((h) => `http://${h.includes(':') ? `[${h}]` : h}:${port}`);
+  const bases = hosts.map((h) => httpUrl(h, port));
   const urls = bases.flatMap((b) => [`${b}/`, `${b}/callback`]);
   return { clientId, callbackUrls: urls, logoutUrls: urls };
 }

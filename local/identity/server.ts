@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../../src/log.js';
+import { httpUrl } from '../httpUrl.js';
 import type { RunningPart } from '../part.js';
 import { AMZ_JSON, registerUserPoolApi } from './api.js';
 import { loadOrCreateSigningKey } from './keys.js';
@@ -115,7 +116,7 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  baseUrl = httpUrl(host, port);
   logger.info({ url: baseUrl, userPoolId: pool.userPoolId, users: pool.listUsers().length }, 'identity: listening');
 
   const mainClient = opts.clients[0]?.clientId ?? '';
