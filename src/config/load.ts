@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from './errors.js';
+import { isRedacted } from './redacted.js';
 import { resolveConfig, type Layer } from './resolve.js';
 import { settings, type Config } from './schema.js';
 import { secretsManagerLayer, secretsManagerSource, type SecretSource } from './secretsManager.js';
@@ -142,6 +143,6 @@ export async function createConfigStore(
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  const unwrap = (v: unknown) => (v && typeof v === 'object' && 'reveal' in v ? (v as { reveal(): unknown }).reveal() : v);
+  const unwrap = (v: unknown) => (isRedacted(v) ? v.reveal() : v);
   return JSON.stringify(unwrap(a)) === JSON.stringify(unwrap(b));
 }
