@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { ensureWebBuilt } from '../scripts/build-web.js';
 import { createLogger } from '../src/log.js';
+import { launchChromium } from './support/browser.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SHOTS = join(REPO, 'test-output', 'e2e');
 // page.evaluate() takes expressions as strings here: this file is type-checked without the DOM library.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSWORD = 'Correct-horse-9!';
 const NOTIFICATION_DEADLINE_MS = 5_000;
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   gateway = runtime.endpoints.gateway as string;
   identity = runtime.endpoints.identity as string;
   expect(gateway, 'the runtime has a gateway').toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

@@ -6,13 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../src/auth/index.js';
 import { pkcePair, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
+import { launchChromium } from './support/browser.js';
 
 const SHOTS = 'test-output/identity';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCOPE = 'openid email profile pier/orders.read pier/orders.write';
 
 let t: TestIdentity;
@@ -47,7 +47,7 @@ beforeAll(async () => {
   app = await startApp();
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   t = await startTestIdentity({ callbackUrls: [`${appUrl}/callback`], logoutUrls: [`${appUrl}/`] });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
