@@ -7,6 +7,7 @@ import { openDb } from '../src/db/index.js';
 import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
 import { runService, runWorker } from '../src/roles.js';
 import { preparePageDir, webConfigFromEndpoints, writeWebConfig } from '../scripts/web-config.js';
+import { lockDataDir } from './dataDirLock.js';
 import { startGatewayPart } from './gateway/part.js';
 import { DEFAULT_WEB_DIR } from './gateway/web.js';
 import { gatewayClient, startIdentity } from './identity/index.js';
@@ -38,6 +39,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const base = await loadConfig({ ...opts, skipSecretsManager: true });
   const dataDir = resolve(opts.cwd ?? process.cwd(), base.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // One owner per data folder: a second runtime on it (other ports, same DATA_DIR) is refused, not left to corrupt it.
+  const lock = await lockDataDir(dataDir);
 
   const parts: RunningPart[] = [];
   const closeAll = async () => {
@@ -45,6 +48,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     for (const part of parts.splice(0).reverse()) {
       await part.close().catch((err: Error) => logger.error({ err, part: part.name }, 'failed to stop cleanly'));
     }
+    await lock.release();
   };
 
   try {
