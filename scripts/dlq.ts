@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import '../local/quietSdk.js';
 import { ConfigError } from '../src/config/index.js';
 import { dotenvLayer } from '../src/config/sources.js';
 import {

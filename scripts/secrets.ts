@@ -11,6 +11,7 @@ import {
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import '../local/quietSdk.js';
 import { formatDotenv, parseDotenv } from '../src/config/dotenv.js';
 import { ConfigError } from '../src/config/errors.js';
 import { BOOTSTRAP_KEYS, settings } from '../src/config/schema.js';

@@ -20,6 +20,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import '../local/quietSdk.js';
 import { startIdentity, type IdentityPart } from '../local/identity/index.js';
 import { generatePassword } from '../local/identity/password.js';
 import { ConfigError, loadConfig } from '../src/config/index.js';
@@ -84,7 +85,8 @@ async function run(argv: string[]): Promise<void> {
   }
   const [command, email, ...extra] = positionals;
   const needsEmail = ['add', 'remove', 'disable', 'enable'];
-  if (!command || (!needsEmail.includes(command) && command !== 'list')) throw new CliError(`unknown command ${command ?? '(none)'} (see --help)`, 2);
+  if (!command) throw new CliError('missing command: list, add, remove, disable or enable (see --help)', 2);
+  if (!needsEmail.includes(command) && command !== 'list') throw new CliError(`unknown command "${command}": expected list, add, remove, disable or enable (see --help)`, 2);
   if (needsEmail.includes(command) && !email) throw new CliError(`${command} needs an email (see --help)`, 2);
   if (extra.length || (command === 'list' && email)) throw new CliError('too many arguments (see --help)', 2);
   if (command !== 'add' && (values.password || values.group)) throw new CliError('--password and --group go with add (see --help)', 2);
