@@ -111,6 +111,8 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
   app.get('/', async (_req, reply) =>
     sendHtml(reply, 200, page('Local identity', html`<p>This is Pier's local stand-in for Amazon Cognito (user pool <code>${pool.userPoolId}</code>).</p><p>Sign in from the app: it sends you here with the right parameters.</p><nav><a href="/${pool.userPoolId}/.well-known/openid-configuration">OpenID configuration</a><a href="/${pool.userPoolId}/.well-known/jwks.json">JWKS</a></nav>`)),
   );
+  // Browsers ask every origin for /favicon.ico; a 404 there shows as an error in the hosted login's console.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
   app.options('/*', async (_req, reply) => reply.code(404).send());
 
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
