@@ -3,7 +3,7 @@
  * Each module in bench/ exports `run()`, prints its own table and compares against a baseline it measures in the
  * same run; this runner then prints one summary: per benchmark the headline figure, its same-run baseline, the
  * ratio and the target, with the load average around it (a markdown table, ready for the README).
- * Not part of `npm test`. About 2.5 minutes for all four on the 2-core machine.
+ * Not part of `npm test`. About 2 minutes for all four on the quiet 2-core machine (docs/bench-latest.txt: the last full run).
  *
  *   npm run bench                    # auth, gateway, sqs, orders
  *   npm run bench -- gateway sqs     # some of them
