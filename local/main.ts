@@ -93,6 +93,12 @@ async function main(): Promise<void> {
       process.stderr.write(`pier: ${where} is already in use. Is another npm start running? Stop it, or choose other ports with the *_PORT settings (see npm start -- --help).\n`);
       process.exit(1);
     }
+    // A system error (the data folder cannot be created or written, a disk is full) is the machine's, not a bug:
+    // one line saying what failed is more use than a stack trace.
+    if ((err as NodeJS.ErrnoException).syscall) {
+      process.stderr.write(`pier: could not start: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     throw err;
   }
 

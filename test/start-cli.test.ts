@@ -72,6 +72,12 @@ describe('npm start (local/main.ts)', () => {
     expect(run.stderr()).not.toMatch(/\n\s+at /);
   });
 
+  it('says in one line when the data folder cannot be made (exit 1)', async () => {
+    const run = start(cwd, ['--data-dir', '/dev/null/pier'], ZERO_PORTS);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toBe("pier: could not start: ENOTDIR: not a directory, mkdir '/dev/null/pier'\n");
+  });
+
   describe('with a port taken', () => {
     let server: Server;
     let port: number;
