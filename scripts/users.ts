@@ -175,5 +175,10 @@ try {
     process.stderr.write(`users: configuration error: ${err.message}\n`);
     process.exit(2);
   }
+  // The data folder cannot be made or read (a file in the way, no permission): one line, not a stack trace.
+  if ((err as NodeJS.ErrnoException).syscall) {
+    process.stderr.write(`users: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   throw err;
 }

@@ -81,6 +81,9 @@ describe('npm run users', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('users: missing command: list, add, remove, disable or enable (see --help)\n');
     expect((await users('remove')).code).toBe(2);
+    const unusable = await users('list', '--data-dir', '/dev/null/pier');
+    expect(unusable.code).toBe(1);
+    expect(unusable.stderr).toBe("users: ENOTDIR: not a directory, mkdir '/dev/null/pier/identity'\n");
     const missing = await users('remove', 'nobody@example.com');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^users: UserNotFoundException: User does not exist\.$/m);
