@@ -122,4 +122,20 @@ describe('npm run dlq', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('is empty: nothing to redrive');
   });
+
+  it('says to pass --queue-url when a message was put on the DLQ directly (no source queue), and that works', async () => {
+    const direct = (await t.client.send(new CreateQueueCommand({ QueueName: 'direct-dlq' }))).QueueUrl!;
+    // SQS moves only from a queue that is some queue's DLQ.
+    await t.client.send(
+      new CreateQueueCommand({ QueueName: 'direct', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: t.sqs.queueArn('direct-dlq'), maxReceiveCount: 2 }) } }),
+    );
+    await t.client.send(new SendMessageBatchCommand({ QueueUrl: direct, Entries: [{ Id: 'd', MessageBody: 'sent here by hand' }] }));
+    const out = await dlqCli(['redrive', '--dlq-url', direct, '--endpoint', t.sqs.url]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('pass --queue-url URL');
+    const fixed = await dlqCli(['redrive', '--dlq-url', direct, '--queue-url', src, '--endpoint', t.sqs.url]);
+    expect(fixed.stderr).toBe('');
+    expect(fixed.code).toBe(0);
+    expect(await visible(direct)).toBe(0);
+  });
 });

@@ -273,6 +273,9 @@ async function redrive(client: SQSClient, dlqUrl: string, queueUrl: string | und
     if (task.Status === 'RUNNING' || task.Status === 'CANCELLING') continue;
     if (task.Status === 'COMPLETED') return 0;
     io.err(`dlq: redrive ${task.Status?.toLowerCase()}${task.FailureReason ? `: ${task.FailureReason}` : ''}`);
+    // Without a destination SQS moves each message back where a redrive policy dead-lettered it from; a message
+    // sent to the DLQ some other way has no such queue.
+    if (!queueUrl) io.err('dlq: messages that did not reach the DLQ through a redrive policy need a destination: pass --queue-url URL');
     return 1;
   }
 }
