@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const WEB_ROOT = join(REPO, 'web');
@@ -147,9 +148,30 @@ export async function ensureWebBuilt(log: Log = () => {}): Promise<boolean> {
   }, log);
 }
 
+const HELP = `Usage: npm run build:web          build the web page (web/ -> web/dist) now
+       npx tsx scripts/build-web.ts   build it only if its sources changed (npm start and npm test run this)
+
+Options:
+  --force     build even if web/dist is up to date (npm run build:web passes it)
+  -h, --help  this text
+
+Exit codes: 0 built or up to date, 1 the build failed, 2 usage error.
+`;
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const force = process.argv.includes('--force');
+  let force = false;
+  try {
+    const { values } = parseArgs({ options: { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      process.stdout.write(HELP);
+      process.exit(0);
+    }
+    force = values.force ?? false;
+  } catch (err) {
+    process.stderr.write(`build-web: ${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
   try {
     if (force) await buildWeb(log);
     else if (!(await ensureWebBuilt(log))) log('web: the page in web/dist is up to date');

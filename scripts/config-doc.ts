@@ -50,6 +50,20 @@ export function configTable(): string {
   return ['| Key | Type / allowed values | Default | Secret | Description |', '|---|---|---|---|---|', ...rows].join('\n') + '\n';
 }
 
+const HELP = `Usage: npm run -s config-doc
+
+Prints the configuration reference (a markdown table of every setting: type, default, whether it is a secret,
+description) from the settings schema in src/config/schema.ts; README.md holds it between the config markers.
+`;
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(configTable());
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(HELP);
+  } else if (args.length > 0) {
+    process.stderr.write(`config-doc: unexpected argument ${JSON.stringify(args[0])}\n\n${HELP}`);
+    process.exit(2);
+  } else {
+    process.stdout.write(configTable());
+  }
 }
