@@ -52,6 +52,13 @@ describe('resolveConfig', () => {
     expect(JSON.stringify(err.issues)).not.toContain('hunter2');
   });
 
+  it('says what a number setting accepts, for text and for out-of-range values alike', () => {
+    for (const value of ['abc', '99999', '1.5']) {
+      const err = failure(() => resolveConfig([{ name: 'environment', values: { SERVICE_PORT: value } }]));
+      expect(err.message).toBe('SERVICE_PORT from environment is invalid: must be a whole number from 0 to 65535');
+    }
+  });
+
   it('reports every bad key at once', () => {
     const err = failure(() => resolveConfig([{ name: 'environment', values: { SERVICE_PORT: '99999', LOG_LEVEL: 'loud', AWS_REGION: 'moon' } }]));
     expect(err.issues.map((i) => i.key).sort()).toEqual(['AWS_REGION', 'LOG_LEVEL', 'SERVICE_PORT']);

@@ -19,8 +19,14 @@ export interface SettingSpec<S extends z.ZodType = z.ZodType> {
 const setting = <S extends z.ZodType>(spec: Omit<SettingSpec<S>, 'secret'>) => ({ ...spec, secret: false as const });
 const secret = <S extends z.ZodType>(spec: Omit<SettingSpec<S>, 'secret'>) => ({ ...spec, secret: true as const });
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+/** A whole number in a range, with a message that says so (zod's default for `abc` would only say "NaN"). */
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  const error = `must be a whole number ${range}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const port = integer(0, 65535);
+const positiveInt = integer(1);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const url = z.url({ protocol: /^https?$/ });
 const list = z.string().transform((v) =>
@@ -63,7 +69,7 @@ export const settings = {
   COGNITO_DOMAIN: setting({ schema: url.optional(), doc: 'Hosted login base URL (the local identity endpoint, or the Cognito domain).' }),
   COGNITO_JWKS_URL: setting({ schema: url.optional(), doc: "Where the JWKS is fetched from. Unset: the pool's own https JWKS in AWS." }),
   COGNITO_EXTRA_CLIENT_IDS: setting({ schema: list, default: '', doc: 'Comma-separated further app client ids whose tokens are accepted (besides COGNITO_CLIENT_ID).' }),
-  AUTH_TOKEN_CACHE_SIZE: setting({ schema: z.coerce.number().int().min(0), default: '0', doc: 'Verified tokens kept in memory (LRU, each until its `exp`); 0 turns the cache off.' }),
+  AUTH_TOKEN_CACHE_SIZE: setting({ schema: integer(0), default: '0', doc: 'Verified tokens kept in memory (LRU, each until its `exp`); 0 turns the cache off.' }),
 
   // --- database ---------------------------------------------------------------------------------------------------
   DATABASE_URL: secret({ schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(), doc: 'PostgreSQL connection URL. Unset: embedded PGlite in DATA_DIR.' }),
@@ -73,10 +79,10 @@ export const settings = {
   SQS_ENDPOINT: setting({ schema: url.optional(), doc: 'SQS endpoint override (the local stand-in). Unset: AWS.' }),
   ORDER_EVENTS_QUEUE_URL: setting({ schema: url.optional(), doc: 'URL of the order-events queue (required by the service and the worker).' }),
   ORDER_EVENTS_DLQ_URL: setting({ schema: url.optional(), doc: 'URL of its dead-letter queue (used by `npm run dlq`).' }),
-  ORDER_EVENTS_MAX_RECEIVE_COUNT: setting({ schema: z.coerce.number().int().min(1).max(1000), default: '5', doc: "Receives of an order event before SQS moves it to the dead-letter queue (the queue's RedrivePolicy maxReceiveCount)." }),
+  ORDER_EVENTS_MAX_RECEIVE_COUNT: setting({ schema: integer(1, 1000), default: '5', doc: "Receives of an order event before SQS moves it to the dead-letter queue (the queue's RedrivePolicy maxReceiveCount)." }),
   WORKER_CONCURRENCY: setting({ schema: positiveInt, default: '10', doc: 'Messages the worker handles at once.' }),
-  WORKER_VISIBILITY_TIMEOUT_SECONDS: setting({ schema: z.coerce.number().int().min(2).max(43200), default: '30', doc: 'Seconds a received order event stays hidden; the worker extends it every third of that while a batch is still running.' }),
-  WORKER_WAIT_TIME_SECONDS: setting({ schema: z.coerce.number().int().min(0).max(20), default: '20', doc: "The worker's long-poll wait (SQS allows 0-20)." }),
+  WORKER_VISIBILITY_TIMEOUT_SECONDS: setting({ schema: integer(2, 43200), default: '30', doc: 'Seconds a received order event stays hidden; the worker extends it every third of that while a batch is still running.' }),
+  WORKER_WAIT_TIME_SECONDS: setting({ schema: integer(0).max(20), default: '20', doc: "The worker's long-poll wait (SQS allows 0-20)." }),
 
   // --- webhooks ---------------------------------------------------------------------------------------------------
   WEBHOOK_SIGNING_KEY: secret({ schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>').optional(), doc: 'Standard Webhooks signing key (`whsec_...`); required by the worker. Local runs generate one in DATA_DIR.' }),
