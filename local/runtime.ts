@@ -52,8 +52,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   };
 
   try {
-    // --- stand-ins for AWS ------------------------------------------------------------------------------------
-    // (Each later stand-in adds its part here and the settings the roles need to reach it to `overrides`.)
+    // --- stand-ins for AWS: each decides its URL, and `overrides` points the roles at it ----------------------
     const overrides: Record<string, string | undefined> = { ...opts.overrides };
 
     const secretsmanager = await startSecretsManager({
