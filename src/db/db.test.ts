@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/support/db.js';
-import { countNotifications, InvalidCursorError, listNotifications } from '../notifications/repository.js';
+import { countNotifications, listNotifications } from '../notifications/repository.js';
 import { countOrders, getOrder, IdempotencyKeyReusedError, listOrders, placeOrder } from '../orders/repository.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
 import { migrate, readMigrations } from './migrate.js';
 
 let t: TestDb;

@@ -3,4 +3,14 @@ export { openDb, pgliteDir, type DbConfig } from './open.js';
 export { openPg, quoteIdent, type PgOptions } from './pg.js';
 export { openPglite, wrapPglite } from './pglite.js';
 export { DbError, sqlState, type Db, type DbErrorCode, type Queryable, type QueryResult } from './types.js';
-export { decodeCursor, encodeCursor } from './cursor.js';
+export {
+  clampLimit,
+  decodeCursor,
+  encodeCursor,
+  InvalidCursorError,
+  MAX_PAGE_LIMIT,
+  pageBounds,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './cursor.js';

@@ -1,9 +1,8 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { InvalidCursorError, listNotifications } from '../notifications/repository.js';
+import { InvalidCursorError, MAX_PAGE_LIMIT } from '../db/index.js';
+import { listNotifications } from '../notifications/repository.js';
 import { lambdaDeps, resolveDeps, type DepsSource } from './deps.js';
 import { badRequest, callerSub, json } from './http.js';
-
-export const MAX_LIMIT = 100;
 
 /**
  * GET /me/notifications?limit=&cursor=: the caller's notifications, newest first, a page at a time. `limit` is
@@ -16,8 +15,8 @@ export function createNotificationsHandler(source: DepsSource) {
     const q = event.queryStringParameters ?? {};
     let limit: number | undefined;
     if (q.limit !== undefined) {
-      if (!/^\d{1,3}$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > MAX_LIMIT) {
-        return badRequest('LIMIT_INVALID', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+      if (!/^\d{1,3}$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > MAX_PAGE_LIMIT) {
+        return badRequest('LIMIT_INVALID', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
       }
       limit = Number(q.limit);
     }

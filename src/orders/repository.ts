@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { decodeCursor, encodeCursor, type Db, type Queryable } from '../db/index.js';
+import { pageBounds, toPage, type Db, type Page, type PageRequest, type Queryable } from '../db/index.js';
 import type { OrderPlacedV1 } from '../events/schemas.js';
-import { clampLimit, InvalidCursorError, type Page, type PageRequest } from '../notifications/repository.js';
 
 export interface OrderInput {
   item: string;
@@ -125,22 +124,14 @@ export async function getOrder(db: Queryable, userSub: string, id: string): Prom
 
 /** The user's orders, newest first. Throws InvalidCursorError for a cursor it did not issue. */
 export async function listOrders(db: Queryable, userSub: string, page: PageRequest = {}): Promise<Page<Order>> {
-  const limit = clampLimit(page.limit);
-  let after: string | undefined;
-  if (page.cursor !== undefined) {
-    after = decodeCursor(page.cursor);
-    if (after === undefined) throw new InvalidCursorError();
-  }
+  const { limit, after } = pageBounds(page);
   const { rows } = await db.query<OrderRow>(
     `SELECT ${COLUMNS} FROM orders
       WHERE user_sub = $1 AND ($2::bigint IS NULL OR seq < $2::bigint)
       ORDER BY orders.seq DESC LIMIT $3`,
-    [userSub, after ?? null, limit + 1],
+    [userSub, after, limit + 1],
   );
-  const shown = rows.slice(0, limit);
-  const last = shown.at(-1);
-  const items = shown.map(toOrder);
-  return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.seq) } : { items };
+  return toPage(rows, limit, toOrder);
 }
 
 export async function countOrders(db: Queryable, userSub: string): Promise<number> {

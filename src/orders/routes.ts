@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/index.js';
-import type { Db } from '../db/index.js';
-import { InvalidCursorError } from '../notifications/repository.js';
+import { InvalidCursorError, MAX_PAGE_LIMIT, type Db } from '../db/index.js';
 import { ApiError, authHook, caller, fastifyPath, parseInput, serviceRoute } from './http.js';
 import { getOrder, IdempotencyKeyReusedError, listOrders, placeOrder } from './repository.js';
 
@@ -22,7 +21,7 @@ export const orderOutput = z.object({
 });
 
 const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).optional(),
   cursor: z.string().min(1).max(64).optional(),
 });
 
