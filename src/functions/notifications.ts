@@ -20,7 +20,6 @@ export function createNotificationsHandler(source: DepsSource) {
       }
       limit = Number(q.limit);
     }
-    if (q.cursor !== undefined && q.cursor.includes(',')) return badRequest('CURSOR_INVALID', 'cursor is not one this API returned');
     const { db } = await resolveDeps(source);
     try {
       const page = await listNotifications(db, sub, { ...(limit !== undefined ? { limit } : {}), ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) });
