@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import '../local/quietSdk.js';
 import { ConfigError } from '../src/config/index.js';
+import { localCredentials } from '../src/config/localCredentials.js';
 import { dotenvLayer } from '../src/config/sources.js';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -164,13 +165,13 @@ function localEndpointOf(url: string): string | undefined {
   }
 }
 
-function makeClient(opts: { endpoint?: string; region: string; env: NodeJS.ProcessEnv }): SQSClient {
-  const hasCredentials = Boolean(opts.env.AWS_ACCESS_KEY_ID || opts.env.AWS_PROFILE || opts.env.AWS_WEB_IDENTITY_TOKEN_FILE || opts.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+function makeClient(opts: { endpoint: string | undefined; region: string; env: NodeJS.ProcessEnv }): SQSClient {
+  // Dummy keys only for a local stand-in: a remote endpoint (e.g. a VPC endpoint) still needs real credentials.
   const local = opts.endpoint !== undefined && localEndpointOf(opts.endpoint) !== undefined;
   return new SQSClient({
     region: opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...localCredentials(local ? opts.endpoint : undefined, opts.env),
     maxAttempts: 2,
   });
 }

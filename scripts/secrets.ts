@@ -15,7 +15,7 @@ import '../local/quietSdk.js';
 import { formatDotenv, parseDotenv } from '../src/config/dotenv.js';
 import { ConfigError } from '../src/config/errors.js';
 import { BOOTSTRAP_KEYS, settings } from '../src/config/schema.js';
-import { localCredentials } from '../src/config/secretsManager.js';
+import { localCredentials } from '../src/config/localCredentials.js';
 
 const HELP = `Usage: npm run secrets -- <push|diff|pull> [options]
 

@@ -1,5 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.js';
+import { localCredentials } from './localCredentials.js';
 import type { Layer } from './resolve.js';
 import { BOOTSTRAP_KEYS } from './schema.js';
 
@@ -9,16 +10,6 @@ export interface SecretSource {
   getSecretString(secretId: string): Promise<string>;
   /** Releases the client's connections (a ConfigStore keeps one source for its whole life). */
   close?(): void;
-}
-
-/**
- * Credentials for a Secrets Manager client. Against AWS: the SDK's normal chain. Against a local endpoint with no
- * keys in the environment: dummy keys, because the stand-in does not check signatures and the SDK would otherwise
- * fail looking for credentials before it sends anything.
- */
-export function localCredentials(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): Pick<SecretsManagerClientConfig, 'credentials'> {
-  const hasOwn = env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
-  return endpoint && !hasOwn ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
 }
 
 export function secretsManagerSource(opts: { region: string; endpoint?: string | undefined }): SecretSource {

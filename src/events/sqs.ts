@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { Config } from '../config/index.js';
+import { LOCAL_CREDENTIALS } from '../config/localCredentials.js';
 import type { Publisher } from './publisher.js';
 
 /**
@@ -10,7 +11,7 @@ export function sqsClientFromConfig(config: Pick<Config, 'AWS_REGION' | 'SQS_END
   return new SQSClient({
     region: config.AWS_REGION,
     ...(config.SQS_ENDPOINT
-      ? { endpoint: config.SQS_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      ? { endpoint: config.SQS_ENDPOINT, credentials: LOCAL_CREDENTIALS }
       : {}),
     ...extra,
   });

@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
+import { LOCAL_CREDENTIALS } from '../config/localCredentials.js';
 import type { WebhookDeliveryOutcome, WebhookSender } from './webhook.js';
 
 /** How long the worker waits for the function beyond the webhook's own timeout (cold start, invoke overhead). */
@@ -16,7 +17,7 @@ export function lambdaClientFromConfig(config: Pick<Config, 'AWS_REGION' | 'LAMB
     region: config.AWS_REGION,
     maxAttempts: 2,
     requestHandler: { requestTimeout: config.WEBHOOK_TIMEOUT_MS + INVOKE_MARGIN_MS, connectionTimeout: 5_000 },
-    ...(config.LAMBDA_ENDPOINT ? { endpoint: config.LAMBDA_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(config.LAMBDA_ENDPOINT ? { endpoint: config.LAMBDA_ENDPOINT, credentials: LOCAL_CREDENTIALS } : {}),
     ...extra,
   });
 }
