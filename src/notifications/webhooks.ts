@@ -16,12 +16,3 @@ export async function putWebhook(db: Queryable, userSub: string, url: string, en
   const r = rows[0] as { url: string; enabled: boolean; updated_at: Date };
   return { url: r.url, enabled: r.enabled, updatedAt: new Date(r.updated_at).toISOString() };
 }
-
-export async function getWebhook(db: Queryable, userSub: string): Promise<WebhookSetting | undefined> {
-  const { rows } = await db.query<{ url: string; enabled: boolean; updated_at: Date }>(
-    'SELECT url, enabled, updated_at FROM webhooks WHERE user_sub = $1',
-    [userSub],
-  );
-  const r = rows[0];
-  return r ? { url: r.url, enabled: r.enabled, updatedAt: new Date(r.updated_at).toISOString() } : undefined;
-}
