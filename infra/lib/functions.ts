@@ -16,7 +16,7 @@ import type { Network } from './network.js';
 import { REPO_ROOT } from './paths.js';
 
 /** The same esbuild options scripts/bundle-functions.ts uses (src/routes.ts FUNCTION_BUNDLE), on the local esbuild. */
-export const functionBundling = (): BundlingOptions => ({
+const functionBundling = (): BundlingOptions => ({
   forceDockerBundling: false,
   format: FUNCTION_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
   target: FUNCTION_BUNDLE.target,
@@ -29,6 +29,31 @@ export const functionBundling = (): BundlingOptions => ({
 
 /** What runs when a handler is not bundled (tests that skip bundling, or an entry that does not exist yet). */
 const PLACEHOLDER = `exports.handler = async () => ({ statusCode: 503, body: JSON.stringify({ code: 'NOT_DEPLOYED', message: 'handler not bundled' }) });`;
+
+/**
+ * The function built from `entry` (repo-relative, exporting `handler`) with the local esbuild when the settings
+ * bundle functions and the file exists; otherwise `placeholder` inline. A missing entry while bundling is a synth
+ * warning (pier:functionMissing) rather than an error, so the stack can be built before every handler is written.
+ */
+export function bundledFunction(
+  scope: Construct,
+  id: string,
+  opts: { entry: string; bundle: boolean; placeholder: string; missingWarning: string; props: lambda.FunctionOptions & { runtime: lambda.Runtime } },
+): lambda.Function {
+  const entry = join(REPO_ROOT, opts.entry);
+  if (opts.bundle && existsSync(entry)) {
+    return new NodejsFunction(scope, id, {
+      ...opts.props,
+      entry,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      bundling: functionBundling(),
+    });
+  }
+  if (opts.bundle) Annotations.of(scope).addWarningV2('pier:functionMissing', opts.missingWarning);
+  return new lambda.Function(scope, id, { ...opts.props, code: lambda.Code.fromInline(opts.placeholder), handler: 'index.handler' });
+}
 
 export interface FunctionsProps {
   network: Network;
@@ -100,22 +125,13 @@ export class Functions extends Construct {
         logGroup,
         role,
       };
-      const entry = join(REPO_ROOT, spec.entry);
-      if (s.functions.bundle && existsSync(entry)) {
-        this.byName[name] = new NodejsFunction(this, name, {
-          ...common,
-          entry,
-          handler: 'handler',
-          projectRoot: REPO_ROOT,
-          depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-          bundling: functionBundling(),
-        });
-      } else {
-        if (s.functions.bundle) {
-          Annotations.of(this).addWarningV2('pier:functionMissing', `${spec.entry} does not exist: function ${name} is a placeholder answering 503`);
-        }
-        this.byName[name] = new lambda.Function(this, name, { ...common, code: lambda.Code.fromInline(PLACEHOLDER), handler: 'index.handler' });
-      }
+      this.byName[name] = bundledFunction(this, name, {
+        entry: spec.entry,
+        bundle: s.functions.bundle,
+        placeholder: PLACEHOLDER,
+        missingWarning: `${spec.entry} does not exist: function ${name} is a placeholder answering 503`,
+        props: common,
+      });
     }
   }
 }

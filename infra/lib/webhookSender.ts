@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { settings as configSettings } from '../../src/config/schema.js';
 import type { EnvSettings } from '../settings.js';
 import { plainEnvironment, SettingsWiringError } from './appSettings.js';
-import { functionBundling } from './functions.js';
-import { REPO_ROOT } from './paths.js';
+import { bundledFunction } from './functions.js';
 
 /** The handler (exports `handler`): src/notifications/webhookFunction.ts. */
 export const WEBHOOK_SENDER_ENTRY = 'src/notifications/webhookFunction.ts';
@@ -65,19 +61,12 @@ export class WebhookSender extends Construct {
       logGroup,
       role,
     };
-    const entry = join(REPO_ROOT, WEBHOOK_SENDER_ENTRY);
-    if (s.functions.bundle && existsSync(entry)) {
-      this.fn = new NodejsFunction(this, 'Function', {
-        ...common,
-        entry,
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-        bundling: functionBundling(),
-      });
-    } else {
-      if (s.functions.bundle) Annotations.of(this).addWarningV2('pier:functionMissing', `${WEBHOOK_SENDER_ENTRY} does not exist: the webhook sender is a placeholder`);
-      this.fn = new lambda.Function(this, 'Function', { ...common, code: lambda.Code.fromInline(PLACEHOLDER), handler: 'index.handler' });
-    }
+    this.fn = bundledFunction(this, 'Function', {
+      entry: WEBHOOK_SENDER_ENTRY,
+      bundle: s.functions.bundle,
+      placeholder: PLACEHOLDER,
+      missingWarning: `${WEBHOOK_SENDER_ENTRY} does not exist: the webhook sender is a placeholder`,
+      props: common,
+    });
   }
 }
