@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AuthError, bearerToken, type TokenVerifier, type User } from '../auth/index.js';
+import { AuthError, authErrorStatus, bearerToken, type TokenVerifier, type User } from '../auth/index.js';
 import { ROUTES, type Route } from '../routes.js';
 
 /** An error the service answers with `{ message, code }` and its status; `details` for validation. */
@@ -63,13 +63,10 @@ export function authHook(route: Route, verifier: TokenVerifier) {
       req.user = await verifier.verify(token, { tokenUse: 'any', scopes: route.auth.scopes });
     } catch (err) {
       const e = err instanceof AuthError ? err : new AuthError('TOKEN_MALFORMED', 'the token could not be verified');
-      if (e.code === 'JWKS_UNAVAILABLE') throw new ApiError(503, e.code, e.message);
-      if (e.code === 'TOKEN_SCOPE_MISSING') {
-        reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${route.auth.scopes.join(' ')}"`);
-        throw new ApiError(403, e.code, e.message);
-      }
-      reply.header('www-authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
-      throw new ApiError(401, e.code, e.message);
+      const status = authErrorStatus(e.code);
+      if (status === 403) reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${route.auth.scopes.join(' ')}"`);
+      if (status === 401) reply.header('www-authenticate', token ? 'Bearer error="invalid_token"' : 'Bearer');
+      throw new ApiError(status, e.code, e.message);
     }
   };
 }
