@@ -29,8 +29,6 @@ export interface WebhookSenderOptions {
   allowLoopback: boolean;
   /** http: URLs are accepted only where loopback is (local runs). */
   allowHttp?: boolean;
-  /** Largest response body read (and thrown away). */
-  userAgent?: string;
 }
 
 export type WebhookSender = (url: string, id: string, body: string) => Promise<WebhookDeliveryOutcome>;
@@ -66,7 +64,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
-            'user-agent': opts.userAgent ?? 'Pier-Webhooks/1',
+            'user-agent': 'Pier-Webhooks/1',
             'webhook-id': id,
             'webhook-timestamp': String(timestamp),
             'webhook-signature': signWebhook(opts.signingKey, id, timestamp, body),
