@@ -24,6 +24,7 @@ import '../local/quietSdk.js';
 import { startIdentity, type IdentityPart } from '../local/identity/index.js';
 import { generatePassword } from '../local/identity/password.js';
 import { ConfigError, loadConfig } from '../src/config/index.js';
+import { LOCAL_CREDENTIALS } from '../src/config/localCredentials.js';
 import { createLogger } from '../src/log.js';
 
 const HELP = `Usage: npm run users -- <command> [options]
@@ -96,7 +97,7 @@ async function run(argv: string[]): Promise<void> {
   const UserPoolId = config.COGNITO_USER_POOL_ID;
   const { url, local } = await connect(dataDir, UserPoolId, config.COGNITO_CLIENT_ID);
   // No IAM locally: any credentials sign the admin calls.
-  const cognito = new CognitoIdentityProviderClient({ endpoint: url, region: UserPoolId.split('_')[0], credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const cognito = new CognitoIdentityProviderClient({ endpoint: url, region: UserPoolId.split('_')[0], credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   const out = (line: string) => process.stdout.write(line + '\n');
   try {
     const Username = email as string;
