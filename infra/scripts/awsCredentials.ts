@@ -1,4 +1,5 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { envHasCredentials } from '../../src/config/localCredentials.js';
 
 /** What to do when no AWS credentials are found: printed by deploy, pause and resume. */
 export const NO_CREDENTIALS_HELP = `No AWS credentials found. Configure them first, for example:
@@ -34,14 +35,7 @@ export async function requireCredentials(region: string, timeoutMs = 10_000): Pr
 
 /** Cheap check (no network): does anything in the environment or ~/.aws point at credentials? */
 export function credentialsConfigured(env: NodeJS.ProcessEnv, homeHasAwsDir: boolean): boolean {
-  return Boolean(
-    env.AWS_ACCESS_KEY_ID ||
-      env.AWS_PROFILE ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
-      homeHasAwsDir,
-  );
+  return envHasCredentials(env) || homeHasAwsDir;
 }
 
 /** Errors the SDK raises when no credentials can be found. */
