@@ -15,8 +15,7 @@ const ROLES: Record<string, (store: ConfigStore, l: Logger) => Promise<RunningRo
 };
 
 /** Settings read once at start-up (a new value needs a restart): say so when a refresh changes one. */
-const RESTART_KEYS = ['DATABASE_URL', 'DATABASE_POOL_MAX', 'ORDER_EVENTS_QUEUE_URL', 'WEBHOOK_SENDER_FUNCTION', 'LOG_LEVEL'] as const satisfies readonly (keyof Config)[];
-const revealed = (v: unknown) => (v && typeof v === 'object' && 'reveal' in v ? (v as { reveal(): unknown }).reveal() : v);
+const RESTART_KEYS: readonly (keyof Config)[] = ['DATABASE_URL', 'DATABASE_POOL_MAX', 'ORDER_EVENTS_QUEUE_URL', 'WEBHOOK_SENDER_FUNCTION', 'LOG_LEVEL'];
 
 async function main(argv: string[]): Promise<void> {
   const role = argv[0];
@@ -42,10 +41,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = store.get();
   const logger = (late.logger = createLogger({ level: config.LOG_LEVEL, name: role }));
-  let seen = config;
-  store.onChange((next) => {
-    const changed = RESTART_KEYS.filter((k) => JSON.stringify(revealed(seen[k])) !== JSON.stringify(revealed(next[k])));
-    seen = next;
+  store.onChange((_next, keys) => {
+    const changed = keys.filter((k) => RESTART_KEYS.includes(k));
     if (changed.length > 0) logger.warn({ keys: changed }, 'settings changed that are read only at start-up: restart the task to use them');
     else logger.info('config refreshed: new values in use');
   });

@@ -124,6 +124,8 @@ describe('createConfigStore picks up a rotated secret without a restart', () => 
     store = await createConfigStore({ cwd: dir, env: env() });
     const seen: Config[] = [];
     store.onChange((c) => seen.push(c));
+    const changedKeys: (readonly string[])[] = [];
+    store.onChange((_c, keys) => changedKeys.push(keys));
     expect(store.get().WEBHOOK_SIGNING_KEY?.reveal()).toBe(KEY_1);
 
     await store.refresh();
@@ -135,6 +137,8 @@ describe('createConfigStore picks up a rotated secret without a restart', () => 
     expect(store.get()).toBe(next);
     expect(Object.isFrozen(next)).toBe(true);
     expect(seen).toHaveLength(1);
+    // Only the rotated key: LOG_LEVEL came back with the same value.
+    expect(changedKeys).toEqual([['WEBHOOK_SIGNING_KEY']]);
   });
 
   it('in the background, every SECRETS_REFRESH_SECONDS', async () => {

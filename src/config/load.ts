@@ -81,8 +81,8 @@ export interface ConfigStore {
   get(): Config;
   /** Reads every source again; on failure keeps the last good config and rethrows. */
   refresh(): Promise<Config>;
-  /** Called after a refresh that changed any value (secrets compared by their revealed values). */
-  onChange(listener: (config: Config) => void): void;
+  /** Called after a refresh that changed any value, with the keys that changed (secrets compared by their revealed values). */
+  onChange(listener: (config: Config, changed: readonly (keyof Config)[]) => void): void;
   close(): void;
 }
 
@@ -99,19 +99,19 @@ export async function createConfigStore(
     source = secretsManagerSource({ region: current.AWS_REGION, endpoint: current.SECRETSMANAGER_ENDPOINT });
   }
   const loadOpts: LoadOptions = { ...opts, ...(source ? { secretSource: source } : {}) };
-  const listeners = new Set<(config: Config) => void>();
+  const listeners = new Set<(config: Config, changed: readonly (keyof Config)[]) => void>();
   let inFlight: Promise<Config> | undefined;
 
   const refresh = () =>
     (inFlight ??= loadConfig(loadOpts)
       .then((next) => {
-        const changed = (Object.keys(settings) as (keyof Config)[]).some((k) => !sameValue(current[k], next[k]));
+        const changed = (Object.keys(settings) as (keyof Config)[]).filter((k) => !sameValue(current[k], next[k]));
         current = next;
-        if (changed) {
+        if (changed.length > 0) {
           for (const l of listeners) {
             // One faulty listener must neither stop the others nor make a good refresh look failed.
             try {
-              l(next);
+              l(next, changed);
             } catch (err) {
               opts.onRefreshError?.(err as Error);
             }
