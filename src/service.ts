@@ -5,7 +5,7 @@ import type { Config } from './config/index.js';
 import type { Db } from './db/index.js';
 import type { Logger } from './log.js';
 import { registerWebhookRoutes } from './notifications/routes.js';
-import { ApiError } from './orders/http.js';
+import { ApiError } from './http.js';
 import { registerOrderRoutes } from './orders/routes.js';
 import { API_SCOPES, scope, type ScopeName } from './routes.js';
 

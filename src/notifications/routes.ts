@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/index.js';
 import type { Db } from '../db/index.js';
-import { ApiError, authHook, caller, fastifyPath, parseInput, serviceRoute } from '../orders/http.js';
+import { ApiError, authHook, caller, fastifyPath, openApiSchema as json, openApiSecurity, parseInput, serviceRoute } from '../http.js';
 import { resolveWebhookTarget, WebhookTargetError } from './address.js';
 import { putWebhook } from './webhooks.js';
 
@@ -20,7 +20,6 @@ export interface WebhookRoutesDeps {
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRoutesDeps): void {
   const route = serviceRoute('PUT', '/me/webhook');
-  const json = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
   app.put(
     fastifyPath(route.path),
     {
@@ -32,7 +31,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRoutesD
           'The host must resolve only to public addresses.',
         body: json(webhookInput),
         response: { 200: json(z.object({ url: z.string(), enabled: z.boolean(), updatedAt: z.string() })) },
-        security: [{ bearerAuth: route.auth.type === 'jwt' ? [...route.auth.scopes] : [] }],
+        security: openApiSecurity(route),
       },
     },
     async (req) => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/index.js';
 import { InvalidCursorError, MAX_PAGE_LIMIT, type Db } from '../db/index.js';
-import { ApiError, authHook, caller, fastifyPath, parseInput, serviceRoute } from './http.js';
+import { ApiError, authHook, caller, fastifyPath, openApiSchema as json, openApiSecurity, parseInput, serviceRoute } from '../http.js';
 import { getOrder, IdempotencyKeyReusedError, listOrders, placeOrder } from './repository.js';
 
 export const orderInput = z.strictObject({
@@ -31,7 +31,6 @@ const idParams = z.object({ id: z.uuid({ message: 'order ids are UUIDs' }) });
 const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters');
 
 const errorSchema = z.object({ message: z.string(), code: z.string() });
-const json = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' });
 
 export interface OrderRoutesDeps {
   db: Db;
@@ -53,7 +52,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRoutesDeps)
         headers: json(z.object({ 'idempotency-key': idempotencyKey.optional() })),
         body: json(orderInput),
         response: { 201: json(orderOutput), 400: json(errorSchema), 422: json(errorSchema) },
-        security: [{ bearerAuth: post.auth.type === 'jwt' ? [...post.auth.scopes] : [] }],
+        security: openApiSecurity(post),
       },
     },
     async (req, reply) => {
@@ -83,7 +82,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRoutesDeps)
         summary: 'Your orders, newest first',
         querystring: json(listQuery),
         response: { 200: json(z.object({ items: z.array(orderOutput), nextCursor: z.string().optional() })) },
-        security: [{ bearerAuth: list.auth.type === 'jwt' ? [...list.auth.scopes] : [] }],
+        security: openApiSecurity(list),
       },
     },
     async (req) => {
@@ -107,7 +106,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRoutesDeps)
         summary: 'One of your orders',
         params: json(idParams),
         response: { 200: json(orderOutput), 404: json(errorSchema) },
-        security: [{ bearerAuth: one.auth.type === 'jwt' ? [...one.auth.scopes] : [] }],
+        security: openApiSecurity(one),
       },
     },
     async (req) => {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AuthError, authErrorStatus, bearerToken, type TokenVerifier, type User } from '../auth/index.js';
-import { ROUTES, type Route } from '../routes.js';
+import { AuthError, authErrorStatus, bearerToken, type TokenVerifier, type User } from './auth/index.js';
+import { ROUTES, type Route } from './routes.js';
 
 /** An error the service answers with `{ message, code }` and its status; `details` for validation. */
 export class ApiError extends Error {
@@ -37,6 +37,12 @@ export function serviceRoute(method: Route['method'], path: string): Route {
 
 /** Fastify's path syntax for an API Gateway path: `/orders/{id}` -> `/orders/:id`. */
 export const fastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** A zod schema as a route's OpenAPI JSON schema: documentation only, handlers validate with `parseInput`. */
+export const openApiSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' });
+
+/** A route's OpenAPI security requirement: the bearer token with the scopes the route table asks for. */
+export const openApiSecurity = (route: Route) => [{ bearerAuth: route.auth.type === 'jwt' ? [...route.auth.scopes] : [] }];
 
 declare module 'fastify' {
   interface FastifyRequest {
