@@ -2,13 +2,13 @@
  * `npm run dlq -- list|redrive`: look at the dead-letter queue and send its messages back, against AWS or the
  * local SQS endpoint. Listing never deletes: messages are hidden for a moment while read, then made visible again.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import '../local/quietSdk.js';
 import { ConfigError } from '../src/config/index.js';
 import { localCredentials } from '../src/config/localCredentials.js';
+import { endpointString, readLocalEndpoints } from './localEndpoints.js';
 import { dotenvLayer } from '../src/config/sources.js';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -57,13 +57,6 @@ export interface DlqIo {
 class UsageError extends Error {}
 class DlqError extends Error {}
 
-interface Endpoints {
-  sqs?: string;
-  region?: string;
-  orderEventsDlqUrl?: string;
-  orderEventsQueueUrl?: string;
-}
-
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage). */
 export async function runDlq(argv: string[], io: DlqIo): Promise<number> {
   let args;
@@ -101,9 +94,9 @@ export async function runDlq(argv: string[], io: DlqIo): Promise<number> {
     // Settings as the rest of Pier reads them: the environment first, then `.env` (local runs only).
     const env = { ...(await readDotenv(io)), ...io.env };
     io = { ...io, env };
-    const endpoints = await readEndpoints(io);
+    const endpoints = await readLocalEndpoints(resolve(io.cwd, io.env.DATA_DIR || '.pier'));
     const queueUrl = opts['queue-url'];
-    let dlqUrl = opts['dlq-url'] ?? io.env.ORDER_EVENTS_DLQ_URL ?? (queueUrl ? undefined : endpoints.orderEventsDlqUrl);
+    let dlqUrl = opts['dlq-url'] ?? io.env.ORDER_EVENTS_DLQ_URL ?? (queueUrl ? undefined : endpointString(endpoints, 'orderEventsDlqUrl'));
     const someUrl = dlqUrl ?? queueUrl;
     if (!someUrl) {
       throw new UsageError(
@@ -114,7 +107,7 @@ export async function runDlq(argv: string[], io: DlqIo): Promise<number> {
       if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new UsageError(`${name} must be an http(s) URL, got "${value}"`);
     }
     const endpoint = opts.endpoint ?? io.env.SQS_ENDPOINT ?? localEndpointOf(someUrl) ?? undefined;
-    const region = opts.region ?? io.env.AWS_REGION ?? endpoints.region ?? 'us-east-1';
+    const region = opts.region ?? io.env.AWS_REGION ?? endpointString(endpoints, 'region') ?? 'us-east-1';
     const client = makeClient({ endpoint, region, env: io.env });
     try {
       if (!dlqUrl) dlqUrl = await dlqOfSource(client, queueUrl!);
@@ -144,15 +137,6 @@ export async function runDlq(argv: string[], io: DlqIo): Promise<number> {
 async function readDotenv(io: DlqIo): Promise<Record<string, string | undefined>> {
   if (!['local', 'test', undefined, ''].includes(io.env.PIER_ENV)) return {};
   return (await dotenvLayer(resolve(io.cwd, io.env.ENV_FILE || '.env'))).values;
-}
-
-async function readEndpoints(io: DlqIo): Promise<Endpoints> {
-  const file = resolve(io.cwd, io.env.DATA_DIR ?? '.pier', 'endpoints.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Endpoints;
-  } catch {
-    return {};
-  }
 }
 
 /** A queue URL on loopback names the local endpoint itself (its origin). */

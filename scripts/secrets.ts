@@ -9,13 +9,14 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../local/quietSdk.js';
 import { formatDotenv, parseDotenv } from '../src/config/dotenv.js';
 import { ConfigError } from '../src/config/errors.js';
 import { BOOTSTRAP_KEYS, settings } from '../src/config/schema.js';
 import { localCredentials } from '../src/config/localCredentials.js';
+import { endpointString, readLocalEndpoints } from './localEndpoints.js';
 
 const HELP = `Usage: npm run secrets -- <push|diff|pull> [options]
 
@@ -96,7 +97,7 @@ async function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Promise<Opt
   const secretId = values['secret-id'] || env.SECRETS_ID || (command !== 'pull' ? await fileSetting(file, 'SECRETS_ID') : undefined);
   if (!secretId) throw usage('no secret named: pass --secret-id NAME or set SECRETS_ID');
 
-  let endpoint = values.aws ? undefined : values.endpoint || env.SECRETSMANAGER_ENDPOINT || (await localEndpoint(env));
+  let endpoint = values.aws ? undefined : values.endpoint || env.SECRETSMANAGER_ENDPOINT || endpointString(await readLocalEndpoints(env.DATA_DIR || '.pier'), 'secretsmanager');
   if (endpoint !== undefined && !settings.SECRETSMANAGER_ENDPOINT.schema.safeParse(endpoint).success) {
     throw usage(`--endpoint must be an http(s) URL`);
   }
@@ -112,16 +113,6 @@ async function fileSetting(file: string, key: string): Promise<string | undefine
     return parseDotenv(await readFile(file, 'utf8'), file)[key] || undefined;
   } catch {
     return undefined; // the command itself reports an unreadable file
-  }
-}
-
-/** The stand-in `npm start` runs, as recorded in its endpoints.json. */
-async function localEndpoint(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  try {
-    const endpoints = JSON.parse(await readFile(join(env.DATA_DIR || '.pier', 'endpoints.json'), 'utf8')) as Record<string, unknown>;
-    return typeof endpoints.secretsmanager === 'string' ? endpoints.secretsmanager : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -17,7 +17,6 @@ import {
   ListUsersCommand,
   type AttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../local/quietSdk.js';
@@ -26,6 +25,7 @@ import { generatePassword } from '../local/identity/password.js';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { LOCAL_CREDENTIALS } from '../src/config/localCredentials.js';
 import { createLogger } from '../src/log.js';
+import { endpointString, readLocalEndpoints } from './localEndpoints.js';
 
 const HELP = `Usage: npm run users -- <command> [options]
 
@@ -60,10 +60,10 @@ const attr = (attrs: AttributeType[] | undefined, name: string) => attrs?.find((
 /** The running endpoint if it answers for this pool; otherwise one started here over the data folder. */
 async function connect(dataDir: string, userPoolId: string, clientId: string): Promise<{ url: string; local?: IdentityPart }> {
   try {
-    const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as Record<string, string>;
-    if (endpoints.identity) {
-      const health = (await (await fetch(`${endpoints.identity}/health`, { signal: AbortSignal.timeout(2000) })).json()) as { userPoolId?: string };
-      if (health.userPoolId === userPoolId) return { url: endpoints.identity };
+    const identity = endpointString(await readLocalEndpoints(dataDir), 'identity');
+    if (identity) {
+      const health = (await (await fetch(`${identity}/health`, { signal: AbortSignal.timeout(2000) })).json()) as { userPoolId?: string };
+      if (health.userPoolId === userPoolId) return { url: identity };
     }
   } catch {
     // No endpoints file, or nothing listening: open the folder ourselves.
