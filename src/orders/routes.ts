@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/index.js';
 import { InvalidCursorError, MAX_PAGE_LIMIT, type Db } from '../db/index.js';
+import { ORDER_LIMITS } from '../events/schemas.js';
 import { ApiError, authHook, caller, fastifyPath, openApiSchema as json, openApiSecurity, parseInput, serviceRoute } from '../http.js';
 import { getOrder, IdempotencyKeyReusedError, listOrders, placeOrder } from './repository.js';
 
 export const orderInput = z.strictObject({
-  item: z.string().trim().min(1).max(200),
-  quantity: z.number().int().min(1).max(1000),
-  note: z.string().max(2000).optional(),
+  item: z.string().trim().min(1).max(ORDER_LIMITS.itemMaxChars),
+  quantity: z.number().int().min(1).max(ORDER_LIMITS.maxQuantity),
+  note: z.string().max(ORDER_LIMITS.noteMaxChars).optional(),
 });
 
 export const orderOutput = z.object({
