@@ -174,3 +174,56 @@ describe('the queue endpoint goes away', () => {
     }
   }, 60_000);
 });
+
+describe('outbox relay, when the queue refuses some entries', () => {
+  // A database of its own: runOnce claims every pending row, so no other test's rows may be waiting.
+  let own: TestDb;
+  beforeAll(async () => {
+    own = await createTestDb();
+  });
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  /** Accepts every other message and refuses the rest, as SendMessageBatch reports per-entry failures. */
+  const halfRefusing: Publisher = {
+    publishBatch: async (messages) => ({
+      sent: messages.filter((_, i) => i % 2 === 0).map((m) => m.id),
+      failed: messages.filter((_, i) => i % 2 === 1).map((m) => ({ id: m.id, reason: 'InvalidParameterValue: refused', senderFault: true })),
+    }),
+  };
+  const pending = async () =>
+    (await own.db.query<{ last_error: string | null; retry_in: number }>(
+      'SELECT last_error, extract(epoch FROM claimed_until - now())::float AS retry_in FROM outbox WHERE sent_at IS NULL ORDER BY id',
+    )).rows;
+
+  it('marks the accepted ones sent and gives the refused ones their reason and a short retry delay', async () => {
+    const sub = `u-${randomUUID()}`;
+    for (let i = 0; i < 4; i++) await placeOrder(own.db, sub, { item: `r${i}`, quantity: 1 });
+    const relay = createOutboxRelay({ db: own.db, publisher: halfRefusing, logger: silent });
+    expect(await relay.runOnce()).toBe(2);
+    const rows = await pending();
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.last_error).toBe('InvalidParameterValue: refused');
+      expect(r.retry_in).toBeGreaterThan(0);
+      expect(r.retry_in).toBeLessThanOrEqual(5);
+    }
+    await own.db.query('UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL');
+  });
+
+  it('still marks the accepted ones sent when recording the refusals fails', async () => {
+    const sub = `u-${randomUUID()}`;
+    for (let i = 0; i < 4; i++) await placeOrder(own.db, sub, { item: `f${i}`, quantity: 1 });
+    // The statement that records refusals fails; every other statement reaches the database.
+    const db: Db = {
+      ...own.db,
+      query: (sql, params) => (sql.includes("interval '5 seconds'") ? Promise.reject(new Error('connection lost')) : own.db.query(sql, params)),
+    };
+    const relay = createOutboxRelay({ db, publisher: halfRefusing, logger: silent });
+    expect(await relay.runOnce()).toBe(2);
+    const rows = await pending();
+    // Only the two refused rows remain unsent; the two the queue took are not sent again.
+    expect(rows).toHaveLength(2);
+  });
+});

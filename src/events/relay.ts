@@ -125,10 +125,18 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         .catch(() => {});
       throw err;
     }
-    for (const f of result.failed) {
-      // Refused entries keep their lease as a retry delay; they stay visible in the table with the reason.
-      logger.warn({ outboxId: f.id, reason: f.reason }, 'the queue refused an outbox message');
-      await db.query("UPDATE outbox SET last_error = $2, claimed_until = now() + interval '5 seconds' WHERE id = $1::bigint", [f.id, f.reason]);
+    if (result.failed.length > 0) {
+      for (const f of result.failed) logger.warn({ outboxId: f.id, reason: f.reason }, 'the queue refused an outbox message');
+      // Refused entries keep a short lease as a retry delay and stay visible in the table with the reason: one
+      // statement for all of them. Failing to record that must not lose the ids the queue did take (they would be
+      // sent again); the refused rows are then retried when their claim expires.
+      await db
+        .query(
+          `UPDATE outbox o SET last_error = f.reason, claimed_until = now() + interval '5 seconds'
+             FROM unnest($1::bigint[], $2::text[]) AS f(id, reason) WHERE o.id = f.id`,
+          [result.failed.map((f) => f.id), result.failed.map((f) => f.reason)],
+        )
+        .catch((err: unknown) => logger.warn({ err: errorSummary(err) }, 'outbox relay could not record refused messages'));
     }
     return { claimed: rows.length, sent: result.sent };
   }
