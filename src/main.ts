@@ -69,9 +69,14 @@ async function main(argv: string[]): Promise<void> {
     logger.info({ signal }, `${role} stopping`);
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
-    await running.stop();
-    store.close();
-    process.exit(0);
+    try {
+      await running.stop();
+      store.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, `${role} did not stop cleanly`);
+      process.exit(1);
+    }
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
