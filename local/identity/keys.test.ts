@@ -21,7 +21,7 @@ describe('signing key', () => {
     expect(again.kid).toBe(first.kid);
     expect(again.publicJwk).toEqual(first.publicJwk);
     expect(first.publicJwk).not.toHaveProperty('d');
-    expect(await readFile(join(dir, 'identity', KEY_FILE), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(await readFile(join(dir, 'identity', KEY_FILE), 'utf8')).toMatch(/^-{5}BEGIN PRIVATE KEY-{5}\n/);
   });
 
   it('signs compact RS256 JWTs with only kid and alg in the header', async () => {
