@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderPlacedV1 } from '../src/events/schemas.js';
 import { startTestSqs, type TestSqs } from '../local/sqs/testing.js';
 import { createTestDb, type TestDb } from './support/db.js';
 import { createQueues, newSigningKey, queueDepth, waitFor } from './support/pipeline.js';
 import { spawnRole, type RoleProcess } from './support/processes.js';
+import { orderPlacedEvent } from './support/orders.js';
 
 const withPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
@@ -36,14 +36,7 @@ withPostgres('worker crash (separate processes, PostgreSQL)', () => {
     const ids: string[] = [];
     for (let i = 0; i < N; i += 10) {
       const entries = Array.from({ length: 10 }, (_, j) => {
-        const event: OrderPlacedV1 = {
-          type: 'order.placed',
-          version: 1,
-          id: randomUUID(),
-          occurredAt: new Date().toISOString(),
-          userSub: sub,
-          order: { id: randomUUID(), item: `crash ${i + j}`, quantity: 1, note: null, status: 'placed', createdAt: new Date().toISOString() },
-        };
+        const event = orderPlacedEvent({ userSub: sub, item: `crash ${i + j}` });
         ids.push(event.id);
         return { Id: String(j), MessageBody: JSON.stringify(event) };
       });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ListMessageMoveTasksCommand, ReceiveMessageCommand, SendMessageCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderPlacedV1 } from '../src/events/schemas.js';
-import { call } from './support/orders.js';
+import { call, orderPlacedEvent } from './support/orders.js';
 import { createPipeline, queueDepth, waitFor, type Pipeline } from './support/pipeline.js';
 
 let p: Pipeline;
@@ -57,14 +57,7 @@ describe('order -> outbox -> SQS -> worker', () => {
 
   it('absorbs redelivery: the same event sent three times is one notification', async () => {
     const sub = `user-${randomUUID()}`;
-    const event: OrderPlacedV1 = {
-      type: 'order.placed',
-      version: 1,
-      id: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      userSub: sub,
-      order: { id: randomUUID(), item: 'chai', quantity: 1, note: null, status: 'placed', createdAt: new Date().toISOString() },
-    };
+    const event = orderPlacedEvent({ userSub: sub, item: 'chai' });
     for (let i = 0; i < 3; i++) await p.sqs.client.send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: JSON.stringify(event) }));
     await waitFor('the queue to drain', async () => {
       const d = await queueDepth(p.sqs.client, p.queueUrl);

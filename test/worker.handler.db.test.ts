@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderPlacedV1 } from '../src/events/schemas.js';
 import { createLogger } from '../src/log.js';
 import { createEventHandler, type HandledEvent } from '../src/notifications/handler.js';
 import type { WebhookSender } from '../src/notifications/webhook.js';
 import { createTestDb, type TestDb } from './support/db.js';
+import { orderPlacedEvent } from './support/orders.js';
 
 let t: TestDb;
 const calls: { url: string; id: string }[] = [];
@@ -30,14 +30,7 @@ afterAll(async () => {
 });
 
 const ev = (userSub: string): HandledEvent => {
-  const event: OrderPlacedV1 = {
-    type: 'order.placed',
-    version: 1,
-    id: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    userSub,
-    order: { id: randomUUID(), item: 'tea', quantity: 1, note: null, status: 'placed', createdAt: new Date().toISOString() },
-  };
+  const event = orderPlacedEvent({ userSub });
   return { event, body: JSON.stringify(event) };
 };
 const n = async (sql: string, params: unknown[]) => (await t.db.query<{ n: number }>(sql, params)).rows[0]?.n;

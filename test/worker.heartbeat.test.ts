@@ -2,7 +2,6 @@
  * The visibility heartbeat: a batch that takes longer than the visibility timeout stays hidden while it is being
  * handled, so a second worker on the same queue never gets it; without the heartbeat it would.
  */
-import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSqs, type TestSqs } from '../local/sqs/testing.js';
@@ -10,6 +9,7 @@ import { createLogger } from '../src/log.js';
 import type { EventHandler } from '../src/notifications/handler.js';
 import { createWorker } from '../src/worker.js';
 import { createQueues, queueDepth, waitFor } from './support/pipeline.js';
+import { orderPlacedEvent } from './support/orders.js';
 
 let sqs: TestSqs;
 beforeAll(async () => {
@@ -19,15 +19,7 @@ afterAll(async () => {
   await sqs?.close();
 });
 
-const body = () =>
-  JSON.stringify({
-    type: 'order.placed',
-    version: 1,
-    id: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    userSub: 'u',
-    order: { id: randomUUID(), item: 'slow', quantity: 1, note: null, status: 'placed', createdAt: new Date().toISOString() },
-  });
+const body = () => JSON.stringify(orderPlacedEvent({ userSub: 'u', item: 'slow' }));
 
 async function race(heartbeatInterval: number, suffix: string): Promise<string[]> {
   const { queueUrl } = await createQueues(sqs.client, 10, suffix);

@@ -3,7 +3,6 @@
  * As processes: SIGTERM makes the service finish an in-flight request and the worker cut its idle long poll;
  * both exit 0 well inside 30 s.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { createWorker } from '../src/worker.js';
 import { createQueues, newSigningKey, queueDepth, waitFor } from './support/pipeline.js';
 import { spawnRole, waitForOutput } from './support/processes.js';
 import { createTestIssuer } from './support/tokens.js';
+import { orderPlacedEvent } from './support/orders.js';
 
 let sqs: TestSqs;
 let dir: string;
@@ -29,15 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const event = () =>
-  JSON.stringify({
-    type: 'order.placed',
-    version: 1,
-    id: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    userSub: 'u',
-    order: { id: randomUUID(), item: 'x', quantity: 1, note: null, status: 'placed', createdAt: new Date().toISOString() },
-  });
+const event = () => JSON.stringify(orderPlacedEvent({ userSub: 'u', item: 'x' }));
 
 describe('worker.stop()', () => {
   it('stops polling, finishes the batch in flight and deletes it', async () => {

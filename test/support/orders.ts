@@ -1,5 +1,7 @@
 /** Shared set-up for the orders/worker/outbox suites: a config without any ambient .env or secrets. */
+import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import type { OrderPlacedV1 } from '../../src/events/schemas.js';
 
 export async function testConfig(values: Record<string, string | undefined> = {}): Promise<Config> {
   return loadConfig({
@@ -30,4 +32,17 @@ export async function call(
     /* not JSON */
   }
   return { status: res.status, body, headers: res.headers };
+}
+
+/** A valid `order.placed` v1 event with fresh ids, as the outbox would publish it. */
+export function orderPlacedEvent(opts: { userSub: string; item?: string }): OrderPlacedV1 {
+  const now = new Date().toISOString();
+  return {
+    type: 'order.placed',
+    version: 1,
+    id: randomUUID(),
+    occurredAt: now,
+    userSub: opts.userSub,
+    order: { id: randomUUID(), item: opts.item ?? 'tea', quantity: 1, note: null, status: 'placed', createdAt: now },
+  };
 }
