@@ -1,24 +1,30 @@
 # Pier: one image, two roles. `node dist/main.js service` (the default) or `node dist/main.js worker`.
+# Every stage is the Node version `npm start` and the tests run on (.nvmrc; test/runtime.test.ts checks they agree).
+# Pinned by exact version tag, not yet by digest: the machines Pier is built on cannot reach Docker Hub to read the
+# current digest. Before a production build, pin it: `docker buildx imagetools inspect node:24.22.3-bookworm-slim`
+# prints the index digest; write it as `node:24.22.3-bookworm-slim@sha256:<digest>` (the tests accept that form).
 
 # --- build: compile src/ into dist/ with esbuild (dependencies stay in node_modules) -----------------------------
-FROM node:22-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 # The SQL migrations are read from beside the bundle (src/db/migrate.ts: dist/migrations).
-RUN npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node22 --packages=external --sourcemap --outfile=dist/main.js \
+RUN npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node24 --packages=external --sourcemap --outfile=dist/main.js \
  && cp -r src/db/migrations dist/migrations
 
 # --- deps: production dependencies only ---------------------------------------------------------------------------
-FROM node:22-bookworm-slim AS deps
+# Not the optional ones either: they are the project's own Node (node-linux-*, for npm scripts on a machine with an
+# older Node; the image has its Node) and pg-cloudflare (Cloudflare Workers only).
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # --- runtime ------------------------------------------------------------------------------------------------------
-FROM node:22-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     PIER_ENV=prod \

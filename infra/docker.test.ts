@@ -27,10 +27,10 @@ describe('Dockerfile', () => {
     expect(report.totalIssues).toBe(0);
   });
 
-  it('is multi-stage on node:22, installs production dependencies only, and runs as a non-root user', () => {
+  it('is multi-stage on node:24, installs production dependencies only, and runs as a non-root user', () => {
     const from = instructions.filter((l) => l.startsWith('FROM '));
     expect(from.length).toBeGreaterThanOrEqual(2);
-    for (const f of from) expect(f).toMatch(/^FROM node:22[-\w.]*( AS \w+)?$/);
+    for (const f of from) expect(f).toMatch(/^FROM node:24(\.\d+)*-[-\w.]*(@sha256:[0-9a-f]{64})?( AS \w+)?$/);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     // The runtime stage copies node_modules only from the production-only stage.
     const runtime = instructions.slice(instructions.lastIndexOf(from.at(-1)!));
@@ -39,7 +39,8 @@ describe('Dockerfile', () => {
     const depsStage = /--from=(\w+)/.exec(nodeModulesCopy[0]!)![1]!;
     const depsStart = instructions.findIndex((l) => l.endsWith(` AS ${depsStage}`));
     const depsEnd = instructions.findIndex((l, i) => i > depsStart && l.startsWith('FROM '));
-    expect(instructions.slice(depsStart, depsEnd).join('\n')).toMatch(/npm ci --omit=dev/);
+    // Production dependencies only, and no second Node (the optional node-linux-* packages) beside the image's own.
+    expect(instructions.slice(depsStart, depsEnd).join('\n')).toMatch(/npm ci --omit=dev --omit=optional /);
     const user = runtime.filter((l) => l.startsWith('USER '));
     expect(user).toEqual(['USER node']);
     expect(runtime.findIndex((l) => l.startsWith('USER '))).toBeLessThan(runtime.findIndex((l) => l.startsWith('CMD ')));

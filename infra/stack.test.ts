@@ -6,9 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import cdkNag from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_KEYS, settings as configSettings } from '../src/config/schema.js';
-import { API_SCOPES, FUNCTIONS, RESOURCE_SERVER_ID, ROUTES, routeKey } from '../src/routes.js';
+import { API_SCOPES, FUNCTION_BUNDLE, FUNCTIONS, RESOURCE_SERVER_ID, ROUTES, routeKey } from '../src/routes.js';
 import { buildApp } from './app.js';
 import { ROLE_COMMANDS } from './lib/compute.js';
+import { LAMBDA_RUNTIME } from './lib/functions.js';
 import { INTERFACE_ENDPOINTS } from './lib/network.js';
 import type { PierStack } from './lib/stack.js';
 import { ENVIRONMENTS, type EnvSettings } from './settings.js';
@@ -84,6 +85,15 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     }
   });
 
+  it('runs every Node.js function on nodejs24.x, the Node major the bundles target', () => {
+    expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
+    expect(FUNCTION_BUNDLE.target).toBe(LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'));
+    // Pier's own functions and the ones aws-cdk-lib adds (custom-resource provider, BucketDeployment) alike.
+    const runtimes = ofType(b(), 'AWS::Lambda::Function').map(([id, f]): [string, string] => [id, f.Properties.Runtime]);
+    expect(runtimes.length).toBeGreaterThanOrEqual(Object.keys(FUNCTIONS).length + 2);
+    for (const [id, runtime] of runtimes) if (runtime.startsWith('nodejs')) expect({ id, runtime }).toEqual({ id, runtime: 'nodejs24.x' });
+  });
+
   it('puts every API function in the isolated subnets', () => {
     const subnets = isolatedSubnetIds(b()).map(ref);
     const fns = ofType(b(), 'AWS::Lambda::Function').filter(([, f]) => Object.keys(FUNCTIONS).some((n) => f.Properties.FunctionName === `${b().s.prefix}-${n}`));
@@ -91,7 +101,7 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     for (const [, fn] of fns) {
       expect(fn.Properties.VpcConfig.SubnetIds).toEqual(expect.arrayContaining(subnets));
       expect(fn.Properties.VpcConfig.SubnetIds).toHaveLength(subnets.length);
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
     }
   });
 
@@ -363,7 +373,7 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     const fnId = st.getLogicalId(st.webhookSender.fn.node.defaultChild as never);
     const fn = b().res[fnId]!;
     expect(fn.Properties.FunctionName).toBe(`${b().s.prefix}-webhook-sender`);
-    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    expect(fn.Properties.Runtime).toBe('nodejs24.x');
     // Outside the VPC: it reaches the internet without a NAT gateway.
     expect(fn.Properties.VpcConfig).toBeUndefined();
     expect(fn.Properties.Timeout).toBe(b().s.functions.webhookSender.timeoutSeconds);

@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 import { DataDirInUseError } from './dataDirLock.js';
-import './quietSdk.js';
 import { startLocalRuntime } from './runtime.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
   }
 
   const width = Math.max(...runtime.parts.map((p) => p.name.length));
-  const lines = ['', 'Pier is running:', ''];
+  const lines = ['', `Pier is running on Node.js ${process.versions.node}:`, ''];
   for (const part of runtime.parts) {
     // A part without a URL (the database) is named on its first note's line.
     const [first, ...rest] = part.url ? [part.url, ...(part.notes ?? [])] : (part.notes ?? []);

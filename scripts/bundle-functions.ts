@@ -1,6 +1,6 @@
 /**
  * Bundles each Lambda handler (FUNCTIONS in src/routes.ts) the way the CDK ships it: esbuild, platform node,
- * target node22, ESM, minified, with a source map, to dist/functions/<name>/index.mjs.
+ * target node24, ESM, minified, with a source map, to dist/functions/<name>/index.mjs.
  * `npx tsx scripts/bundle-functions.ts [--out-dir DIR]`
  */
 import { resolve } from 'node:path';

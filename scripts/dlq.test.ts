@@ -21,7 +21,7 @@ async function dlqCli(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(tsx, [script, ...args], {
       cwd,
-      env: { PATH: process.env.PATH!, HOME: cwd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      env: { PATH: process.env.PATH!, HOME: cwd, ...env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };

@@ -5,7 +5,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import '../local/quietSdk.js';
 import { ConfigError } from '../src/config/index.js';
 import { localCredentials } from '../src/config/localCredentials.js';
 import { endpointString, readLocalEndpoints } from './localEndpoints.js';

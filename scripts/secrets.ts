@@ -11,7 +11,6 @@ import {
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../local/quietSdk.js';
 import { formatDotenv, parseDotenv } from '../src/config/dotenv.js';
 import { ConfigError } from '../src/config/errors.js';
 import { BOOTSTRAP_KEYS, settings } from '../src/config/schema.js';

@@ -19,7 +19,6 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import '../local/quietSdk.js';
 import { startIdentity, type IdentityPart } from '../local/identity/index.js';
 import { generatePassword } from '../local/identity/password.js';
 import { ConfigError, loadConfig } from '../src/config/index.js';

@@ -75,13 +75,14 @@ export const CORS_POLICY = {
  */
 export const FUNCTION_BUNDLE = {
   platform: 'node',
-  target: 'node22',
+  // The Node major of every Pier function (infra/lib/functions.ts LAMBDA_RUNTIME; infra/stack.test.ts checks they agree).
+  target: 'node24',
   format: 'esm',
   minify: true,
   sourcemap: true,
   // CommonJS dependencies (pg, pino) call require(); an ESM bundle needs one made for it.
   banner: "import { createRequire as __pierCreateRequire } from 'node:module'; const require = __pierCreateRequire(import.meta.url);",
-  // The Lambda Node.js 22 runtime ships AWS SDK v3; pg-native is pg's optional native binding, never used.
+  // The Lambda Node.js 24 runtime ships AWS SDK v3; pg-native is pg's optional native binding, never used.
   external: ['@aws-sdk/*', 'pg-native'],
   // Prefer a package's ESM build when it has one (the CDK stack passes the same).
   mainFields: ['module', 'main'],

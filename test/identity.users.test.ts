@@ -71,7 +71,7 @@ describe('npm run users', () => {
   it('refuses bad input with a clear message and changes nothing', async () => {
     const weak = await users('add', 'dan@example.com', '--password', 'weak');
     expect(weak.code).toBe(1);
-    // Exactly one line: no stack, and no AWS SDK Node-version notice on Node 20.
+    // Exactly one line: no stack, and no runtime or AWS SDK notice.
     expect(weak.stderr).toBe('users: InvalidPasswordException: Password did not conform with policy: Password not long enough\n');
     expect((await users('list')).stdout).not.toContain('dan@example.com');
     const unknown = await users('frobnicate');

@@ -50,7 +50,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<Re
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', TSX_LOADER, CLI, ...args], {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      env: { PATH: process.env.PATH, HOME: dir, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

@@ -27,7 +27,7 @@ interface Run {
 function start(cwd: string, args: string[], env: Record<string, string>): Run {
   const child = spawn(process.execPath, [TSX, MAIN, ...args], {
     cwd,
-    // Only what a shell would have: no AWS SDK switch, so a Node-version notice would show in stderr.
+    // Only what a shell would have, so anything the runtime or the AWS SDK prints on its own would show in stderr.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKER_SECRETS_DIR: join(cwd, 'no-secrets'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,7 +103,7 @@ describe('npm start (local/main.ts)', () => {
     const first = start(cwd, [], ZERO_PORTS);
     try {
       await waitFor(first, 'Press Ctrl-C to stop.');
-      expect(first.stdout()).toContain('Pier is running:');
+      expect(first.stdout()).toContain(`Pier is running on Node.js ${process.versions.node}:`);
       expect(first.stdout()).toMatch(/database\s+embedded PGlite in \.pier\/pglite\n/);
       expect(first.stdout()).toContain('Endpoints for scripts: .pier/endpoints.json\n');
 
@@ -117,7 +117,7 @@ describe('npm start (local/main.ts)', () => {
     }
     expect(await first.exited).toBe(0);
     expect(first.stdout()).toMatch(/SIGINT: stopping\.\.\.\nstopped\.\n$/);
-    // Nothing on stderr: no errors while stopping, and no AWS SDK Node-version notice.
+    // Nothing on stderr: no errors while stopping, and no runtime or AWS SDK notice.
     expect(first.stderr()).toBe('');
 
     // The lock went with it: the folder can be used again.

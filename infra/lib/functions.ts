@@ -15,6 +15,13 @@ import type { Data } from './data.js';
 import type { Network } from './network.js';
 import { REPO_ROOT } from './paths.js';
 
+/**
+ * The runtime of every Pier function (the API functions, the webhook sender, the JWKS fetcher): the Node major the
+ * bundles target (FUNCTION_BUNDLE.target), the image (node:24) and `npm start` run. nodejs24.x has no callback-style
+ * handlers; every Pier handler is async.
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 /** The same esbuild options scripts/bundle-functions.ts uses (src/routes.ts FUNCTION_BUNDLE), on the local esbuild. */
 const functionBundling = (): BundlingOptions => ({
   forceDockerBundling: false,
@@ -66,7 +73,7 @@ export interface FunctionsProps {
 
 /**
  * The Lambda functions of src/routes.ts FUNCTIONS, bundled from their entries with the local esbuild (no Docker),
- * Node 22, in the isolated subnets with access to PostgreSQL only.
+ * Node 24, in the isolated subnets with access to PostgreSQL only.
  */
 export class Functions extends Construct {
   readonly byName = {} as Record<FunctionName, lambda.IFunction>;
@@ -113,7 +120,7 @@ export class Functions extends Construct {
       const common = {
         functionName: `${s.prefix}-${name}`,
         description: spec.description,
-        runtime: lambda.Runtime.NODEJS_22_X,
+        runtime: LAMBDA_RUNTIME,
         architecture: lambda.Architecture.X86_64,
         memorySize: s.functions.memoryMiB,
         timeout: Duration.seconds(s.functions.timeoutSeconds),

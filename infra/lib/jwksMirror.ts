@@ -7,12 +7,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { EnvSettings } from '../settings.js';
+import { LAMBDA_RUNTIME } from './functions.js';
 
 const KEY = 'jwks.json';
 
 /**
  * Fetches the pool's JWKS (outside the VPC) and writes it to S3. Runs at deploy time.
- * Inline CommonJS: the Node 22 runtime ships the AWS SDK v3 and fetch.
+ * Inline CommonJS: the Node 24 runtime ships the AWS SDK v3 and fetch.
  */
 export const FETCHER = `
 const { S3Client, PutObjectCommand, DeleteObjectCommand } = require('@aws-sdk/client-s3');
@@ -82,7 +83,7 @@ export class JwksMirror extends Construct {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [this.bucket.arnForObjects(KEY)] }));
     this.fetcher = new lambda.Function(this, 'Fetcher', {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       handler: 'index.handler',
       code: lambda.Code.fromInline(FETCHER),
       timeout: Duration.seconds(30),

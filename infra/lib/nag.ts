@@ -44,17 +44,13 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
   }
   for (const fn of Object.values(functions.byName)) {
     ack(fn.role, 'AwsSolutions-IAM5[Resource::*]', 'Lambda in a VPC manages ENIs; ec2:CreateNetworkInterface/Describe/Delete/Assign/Unassign do not support resource-level scoping here.');
-    ack(fn, 'AwsSolutions-L1', 'Node.js 22 on purpose: the image (node:22) and the code target the same runtime.');
   }
-
-  ack(stack.webhookSender.fn, 'AwsSolutions-L1', 'Node.js 22 on purpose: the image (node:22) and the code target the same runtime.');
 
   for (const r of api.node.findAll()) {
     if (/^RouteGET(healthz|openapijson)$/.test(r.node.id)) ack(r, 'AwsSolutions-APIG4', 'Public by the route table (src/routes.ts auth none): health check and API description.');
   }
 
   // The deploy-time JWKS copy (infra/lib/jwksMirror.ts) and aws-cdk-lib's custom-resource provider around it.
-  ack(stack.jwks.fetcher, 'AwsSolutions-L1', 'Node.js 22 on purpose, like the rest of Pier.');
   ack(stack.jwks.provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "aws-cdk-lib's custom-resource provider role: writes its own logs only.");
   ack(
     stack.jwks.provider,

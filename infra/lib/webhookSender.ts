@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { settings as configSettings } from '../../src/config/schema.js';
 import type { EnvSettings } from '../settings.js';
 import { plainEnvironment, SettingsWiringError } from './appSettings.js';
-import { bundledFunction } from './functions.js';
+import { bundledFunction, LAMBDA_RUNTIME } from './functions.js';
 
 /** The handler (exports `handler`): src/notifications/webhookFunction.ts. */
 export const WEBHOOK_SENDER_ENTRY = 'src/notifications/webhookFunction.ts';
@@ -49,7 +49,7 @@ export class WebhookSender extends Construct {
     const common = {
       functionName: `${s.prefix}-${name}`,
       description: "Sends signed webhooks to users' URLs from outside the VPC; invoked by the worker",
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.X86_64,
       memorySize: spec.memoryMiB,
       timeout: Duration.seconds(spec.timeoutSeconds),

@@ -2,7 +2,6 @@
  * `npm run synth` and `npm run deploy`: the CDK CLI around infra/app.ts (cdk.json), with the checks that turn the
  * usual first-run failures (no credentials, no Docker, no bootstrap) into advice.
  */
-import '../../local/quietSdk.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';

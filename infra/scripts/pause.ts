@@ -2,7 +2,6 @@
  * `npm run pause` / `npm run resume`: scale an environment's ECS service and worker to zero, and back.
  * Names come from infra/settings.ts (the stack gives the cluster and services those physical names).
  */
-import '../../local/quietSdk.js';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -1,5 +1,5 @@
 /**
- * PKCE (RFC 7636) and the OAuth `state`, with the Web Crypto API only (browsers and Node 20+ have it as
+ * PKCE (RFC 7636) and the OAuth `state`, with the Web Crypto API only (browsers and Node have it as
  * `globalThis.crypto`). The verifier and state are the only sign-in values kept across the redirect, and only in
  * sessionStorage; tokens never leave memory.
  */
