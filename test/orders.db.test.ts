@@ -111,6 +111,26 @@ describe('POST /orders', () => {
     const key = await call(base, 'POST', '/orders', { token: alice(), body: { item: 'a', quantity: 1 }, headers: { 'idempotency-key': 'has space' } });
     expect(key.status).toBe(400);
   });
+  it('refuses text that could not be stored or sent (NUL, lone surrogates, controls, U+FFFE/U+FFFF) with 400, storing nothing', async () => {
+    const before = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM orders WHERE user_sub = 'alice-sub'");
+    for (const body of [
+      { item: 'a\ud800b', quantity: 1 },
+      { item: '\udc00', quantity: 1 },
+      { item: 'a\u0000b', quantity: 1 },
+      { item: '\uffff\ufffe', quantity: 1 },
+      { item: 'tea', quantity: 1, note: 'x\u001by' },
+      { item: 'tea', quantity: 1, note: 'a\u0000b' },
+    ]) {
+      const res = await call(base, 'POST', '/orders', { token: alice(), body });
+      expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+      expect(JSON.stringify(res.body.details)).toMatch(/control characters/);
+    }
+    const after = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM orders WHERE user_sub = 'alice-sub'");
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+    // Tabs, line breaks, emoji and C1 controls are text SQS accepts: they stay allowed.
+    const ok = await call(base, 'POST', '/orders', { token: alice(), body: { item: 'mug ☕\t🧉', quantity: 1, note: 'line 1\nline 2\u0085' } });
+    expect(ok.status).toBe(201);
+  });
 });
 
 describe('auth', () => {

@@ -1,20 +1,21 @@
 import { z } from 'zod';
+import { userText } from './userText.js';
 
 /**
  * Event schemas shared by the producer (the outbox writer) and the worker. Versioned: a change that is not
  * backwards compatible gets a new `version` literal and both are accepted until old messages have drained.
  */
 /**
- * What an order may hold. The API's input schema (src/orders/routes.ts) uses the same bounds: an order it accepts
- * must pass this schema in the worker, or its event would end in the dead-letter queue.
+ * What an order may hold. The API's input schema (src/orders/routes.ts) uses the same bounds and the same text rule
+ * (userText): an order it accepts must pass this schema in the worker, or its event would end in the dead-letter queue.
  */
 export const ORDER_LIMITS = { itemMaxChars: 200, maxQuantity: 1000, noteMaxChars: 2000 } as const;
 
 export const orderSnapshot = z.object({
   id: z.uuid(),
-  item: z.string().min(1).max(ORDER_LIMITS.itemMaxChars),
+  item: userText().min(1).max(ORDER_LIMITS.itemMaxChars),
   quantity: z.number().int().min(1).max(ORDER_LIMITS.maxQuantity),
-  note: z.string().max(ORDER_LIMITS.noteMaxChars).nullable(),
+  note: userText().max(ORDER_LIMITS.noteMaxChars).nullable(),
   status: z.string().min(1).max(40),
   createdAt: z.iso.datetime({ offset: true }),
 });

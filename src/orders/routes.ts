@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { TokenVerifier } from '../auth/index.js';
 import { InvalidCursorError, MAX_PAGE_LIMIT, type Db } from '../db/index.js';
 import { ORDER_LIMITS } from '../events/schemas.js';
+import { userText } from '../events/userText.js';
 import { ApiError, authHook, caller, fastifyPath, openApiSchema as json, openApiSecurity, parseInput, serviceRoute } from '../http.js';
 import { getOrder, IdempotencyKeyReusedError, listOrders, placeOrder } from './repository.js';
 
 export const orderInput = z.strictObject({
-  item: z.string().trim().min(1).max(ORDER_LIMITS.itemMaxChars),
+  item: userText().trim().min(1).max(ORDER_LIMITS.itemMaxChars),
   quantity: z.number().int().min(1).max(ORDER_LIMITS.maxQuantity),
-  note: z.string().max(ORDER_LIMITS.noteMaxChars).optional(),
+  note: userText().max(ORDER_LIMITS.noteMaxChars).optional(),
 });
 
 export const orderOutput = z.object({
