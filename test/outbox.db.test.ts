@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqs, type RunningSqs } from '../local/sqs/index.js';
 import { openPg, type Db } from '../src/db/index.js';
 import type { Publisher } from '../src/events/publisher.js';
+import { listFailedOutbox, retryFailedOutbox } from '../src/events/outboxFailures.js';
 import { createOutboxRelay } from '../src/events/relay.js';
 import { parseOrderEvent } from '../src/events/schemas.js';
 import { sqsPublisher } from '../src/events/sqs.js';
@@ -225,5 +226,78 @@ describe('outbox relay, when the queue refuses some entries', () => {
     const rows = await pending();
     // Only the two refused rows remain unsent; the two the queue took are not sent again.
     expect(rows).toHaveLength(2);
+  });
+});
+
+describe('an outbox row the queue keeps refusing', () => {
+  let own: TestDb;
+  beforeAll(async () => {
+    own = await createTestDb();
+  });
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  /** Log lines at warn and above, parsed. */
+  function capture() {
+    const lines: { level: number; msg: string; outboxId?: string; reason?: string }[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (l: string) => void lines.push(JSON.parse(l)) } });
+    return { logger, errors: () => lines.filter((l) => l.level >= 50), warnings: () => lines.filter((l) => l.level === 40) };
+  }
+  /** The lease that spaces refusals out, lapsed at once, so the test need not wait 5 s per round. */
+  const lapse = () => own.db.query('UPDATE outbox SET claimed_until = NULL WHERE sent_at IS NULL AND failed_at IS NULL');
+  const status = async (orderId: string) => (await own.db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [orderId])).rows[0]?.status;
+
+  it('is set aside after maxRefusals sender-fault refusals by the real queue: its order failed, one error logged, no more retries; retry puts it back', async () => {
+    const queueUrl = (await createQueues(client, 5, `-poison-${Date.now()}`)).queueUrl;
+    const sub = `u-${randomUUID()}`;
+    // Written straight to the database, as data from before the API's text rule would be: SQS refuses U+FFFF.
+    const bad = (await placeOrder(own.db, sub, { item: '\uffff\ufffe', quantity: 1 })).order;
+    const good = (await placeOrder(own.db, sub, { item: 'tea', quantity: 1 })).order;
+    const { logger, errors } = capture();
+    const relay = createOutboxRelay({ db: own.db, publisher: sqsPublisher(client, queueUrl), logger, maxRefusals: 3 });
+
+    expect(await relay.runOnce()).toBe(1);
+    for (let i = 0; i < 4; i++) {
+      await lapse();
+      expect(await relay.runOnce()).toBe(0);
+    }
+    expect(await drain(queueUrl)).toHaveLength(1);
+    expect(await status(good.id)).toBe('placed');
+    expect(await status(bad.id)).toBe('failed');
+    const failed = await listFailedOutbox(own.db);
+    expect(failed.total).toBe(1);
+    expect(failed.rows[0]).toMatchObject({ orderId: bad.id, userSub: sub, eventType: 'order.placed', refusals: 3, reason: expect.stringMatching(/^InvalidMessageContents/) });
+    // Logged once, with the reason, when set aside; the refusals before it were not warnings.
+    expect(errors()).toHaveLength(1);
+    expect(errors()[0]).toMatchObject({ outboxId: failed.rows[0]!.id, reason: expect.stringMatching(/^InvalidMessageContents/) });
+
+    // After a fix (here: the row's text), an operator puts it back in line and it leaves.
+    await own.db.query(`UPDATE outbox SET payload = jsonb_set(payload, '{order,item}', '"tea"') WHERE id = $1`, [failed.rows[0]!.id]);
+    expect(await retryFailedOutbox(own.db, [failed.rows[0]!.id, '999999'])).toEqual([failed.rows[0]!.id]);
+    expect(await status(bad.id)).toBe('placed');
+    expect(await relay.runOnce()).toBe(1);
+    expect((await listFailedOutbox(own.db)).total).toBe(0);
+    expect(await drain(queueUrl)).toHaveLength(1);
+  });
+
+  it('a refusal that is not the sender\'s fault (a throttle) is retried without limit and never sets the row aside', async () => {
+    const sub = `u-${randomUUID()}`;
+    const order = (await placeOrder(own.db, sub, { item: 'throttled', quantity: 1 })).order;
+    const throttling: Publisher = {
+      publishBatch: async (messages) => ({ sent: [], failed: messages.map((m) => ({ id: m.id, reason: 'RequestThrottled: slow down', senderFault: false })) }),
+    };
+    const { logger, errors, warnings } = capture();
+    const relay = createOutboxRelay({ db: own.db, publisher: throttling, logger, maxRefusals: 2 });
+    for (let i = 0; i < 5; i++) {
+      await relay.runOnce();
+      await lapse();
+    }
+    expect(await status(order.id)).toBe('placed');
+    expect(errors()).toHaveLength(0);
+    expect(warnings().length).toBeGreaterThan(0);
+    const { rows } = await own.db.query<{ failed_at: Date | null; refusals: number }>("SELECT failed_at, refusals FROM outbox WHERE payload->'order'->>'id' = $1", [order.id]);
+    expect(rows).toEqual([{ failed_at: null, refusals: 0 }]);
+    await own.db.query("UPDATE outbox SET sent_at = now() WHERE payload->'order'->>'id' = $1", [order.id]);
   });
 });

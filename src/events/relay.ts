@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.js';
 import type { Logger } from '../log.js';
-import type { OutboundMessage, Publisher } from './publisher.js';
+import type { OutboundMessage, Publisher, PublishResult } from './publisher.js';
 
 export interface OutboxRelayOptions {
   db: Db;
@@ -18,6 +18,11 @@ export interface OutboxRelayOptions {
   leaseSeconds?: number;
   /** An idle relay woken by an order waits this long first, so a burst of orders leaves as one batch. Default 10 ms. */
   wakeDelayMs?: number;
+  /**
+   * Refusals the queue may answer with a sender fault (the message itself is malformed) before the row is set aside
+   * as failed (`npm run outbox`) instead of retried forever. Default 5, one every 5 s.
+   */
+  maxRefusals?: number;
 }
 
 export interface OutboxRelay {
@@ -50,6 +55,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const maxMs = opts.backoff?.maxMs ?? 5000;
   const lease = opts.leaseSeconds ?? 30;
   const wakeDelayMs = opts.wakeDelayMs ?? 10;
+  const maxRefusals = Math.max(1, opts.maxRefusals ?? 5);
   const { db, publisher, logger } = opts;
 
   let stopping = false;
@@ -94,7 +100,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
        )
        UPDATE outbox SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
         WHERE id IN (SELECT id FROM outbox
-                      WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                      WHERE sent_at IS NULL AND failed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                       ORDER BY id LIMIT $1
                       FOR UPDATE SKIP LOCKED)
         RETURNING id::text AS id, event_id, event_type, payload::text AS payload`,
@@ -125,20 +131,46 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         .catch(() => {});
       throw err;
     }
-    if (result.failed.length > 0) {
-      for (const f of result.failed) logger.warn({ outboxId: f.id, reason: f.reason }, 'the queue refused an outbox message');
-      // Refused entries keep a short lease as a retry delay and stay visible in the table with the reason: one
-      // statement for all of them. Failing to record that must not lose the ids the queue did take (they would be
-      // sent again); the refused rows are then retried when their claim expires.
-      await db
-        .query(
-          `UPDATE outbox o SET last_error = f.reason, claimed_until = now() + interval '5 seconds'
-             FROM unnest($1::bigint[], $2::text[]) AS f(id, reason) WHERE o.id = f.id`,
-          [result.failed.map((f) => f.id), result.failed.map((f) => f.reason)],
-        )
-        .catch((err: unknown) => logger.warn({ err: errorSummary(err) }, 'outbox relay could not record refused messages'));
-    }
+    if (result.failed.length > 0) await recordRefusals(result.failed);
     return { claimed: rows.length, sent: result.sent };
+  }
+
+  /**
+   * Refused entries keep a short lease as a retry delay, with the reason, in one statement. A sender fault (the
+   * message is malformed: InvalidMessageContents, too long...) counts as a refusal; at `maxRefusals` the row is set
+   * aside as failed, its order marked `failed` for its owner, and one error logged. A refusal that is not the
+   * sender's fault (a throttle, an SQS-side error) is retried without limit. Failing to record any of this must not
+   * lose the ids the queue did take (they would be sent again); the refused rows are then retried when their
+   * claim expires.
+   */
+  async function recordRefusals(failed: PublishResult['failed']): Promise<void> {
+    try {
+      const { rows } = await db.query<{ id: string; event_id: string; event_type: string; refusals: number; failed: boolean; reason: string }>(
+        `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS f(id, reason, sender_fault)),
+         u AS (
+           UPDATE outbox o SET last_error = f.reason,
+                  refusals = o.refusals + f.sender_fault::int,
+                  failed_at = CASE WHEN f.sender_fault AND o.refusals + 1 >= $4 THEN now() END,
+                  claimed_until = CASE WHEN f.sender_fault AND o.refusals + 1 >= $4 THEN NULL ELSE now() + interval '5 seconds' END
+             FROM f WHERE o.id = f.id
+           RETURNING o.id, o.event_id, o.event_type, o.payload, o.refusals, o.failed_at IS NOT NULL AS failed, f.reason
+         ), orders_failed AS (
+           UPDATE orders SET status = 'failed'
+            WHERE status = 'placed' AND id IN (SELECT (payload->'order'->>'id')::uuid FROM u WHERE failed AND event_type = 'order.placed')
+         )
+         SELECT id::text AS id, event_id, event_type, refusals, failed, reason FROM u`,
+        [failed.map((f) => f.id), failed.map((f) => f.reason), failed.map((f) => f.senderFault), maxRefusals],
+      );
+      for (const r of rows) {
+        const fields = { outboxId: r.id, eventId: r.event_id, eventType: r.event_type, refusals: r.refusals, reason: r.reason };
+        if (r.failed) logger.error(fields, 'the queue refuses this outbox event; set aside as failed (npm run outbox -- list)');
+        else logger.debug(fields, 'the queue refused an outbox event; retrying');
+      }
+      const transient = failed.filter((f) => !f.senderFault);
+      if (transient.length) logger.warn({ count: transient.length, reason: transient[0]?.reason }, 'the queue refused outbox events for now; retrying');
+    } catch (err) {
+      logger.warn({ err: errorSummary(err) }, 'outbox relay could not record refused messages');
+    }
   }
 
   async function runOnce(): Promise<number> {
