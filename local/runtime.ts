@@ -4,6 +4,7 @@ import { loadConfig, type Config, type LoadOptions } from '../src/config/index.j
 import { writeFileAtomic } from '../src/fsAtomic.js';
 import type { Logger } from '../src/log.js';
 import { openDb } from '../src/db/index.js';
+import { refuseLoopbackPorts } from '../src/notifications/address.js';
 import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
 import { runService, runWorker } from '../src/roles.js';
 import { preparePageDir, webConfigFromEndpoints, writeWebConfig } from '../scripts/web-config.js';
@@ -43,11 +44,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const lock = await lockDataDir(dataDir);
 
   const parts: RunningPart[] = [];
+  let releaseOwnPorts: (() => void) | undefined;
   const closeAll = async () => {
     // Reverse order: roles stop before the stand-ins they talk to.
     for (const part of parts.splice(0).reverse()) {
       await part.close().catch((err: Error) => logger.error({ err, part: part.name }, 'failed to stop cleanly'));
     }
+    releaseOwnPorts?.();
     await lock.release();
   };
 
@@ -103,12 +106,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     if (!base.COGNITO_DOMAIN) overrides.COGNITO_DOMAIN = identity.url;
 
     // Webhooks: a signing key generated once into DATA_DIR (0600) unless one is configured; local receivers run
-    // on this machine, so loopback targets are allowed (private and link-local stay refused).
+    // on this machine, so loopback targets are allowed unless the user set WEBHOOK_ALLOW_LOOPBACK (private and
+    // link-local stay refused), but never on the ports of this runtime's own parts (configured, then as they listen).
     if (!base.WEBHOOK_SIGNING_KEY) overrides.WEBHOOK_SIGNING_KEY = await loadOrCreateSigningKey(join(dataDir, 'webhook-signing-key'));
-    overrides.WEBHOOK_ALLOW_LOOPBACK ??= 'true';
+    const configuredPorts = [base.GATEWAY_PORT, base.SERVICE_PORT, base.IDENTITY_PORT, base.SQS_PORT, base.SECRETSMANAGER_PORT].filter((p) => p > 0);
+    releaseOwnPorts = refuseLoopbackPorts(() => [...configuredPorts, ...parts.flatMap((p) => (p.url ? [Number(new URL(p.url).port || 80)] : []))]);
 
     // --- Pier's roles, configured against the stand-ins --------------------------------------------------------
-    const config = await loadConfig({ ...opts, overrides });
+    const config = await loadConfig({ ...opts, overrides, defaults: { WEBHOOK_ALLOW_LOOPBACK: 'true' } });
     // ONE database for every role in this process: PGlite in DATA_DIR/pglite (a single connection), or DATABASE_URL.
     const db = await openDb(config, { cwd: opts.cwd ?? process.cwd() });
     parts.push({
@@ -143,3 +148,4 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     throw err;
   }
 }
+

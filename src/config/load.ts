@@ -13,6 +13,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Values laid over everything else (the local runner's ports and URLs); highest precedence. */
   overrides?: Record<string, string | undefined>;
+  /** Values beneath every source, above the schema's defaults (the local runner's own defaults): any setting wins. */
+  defaults?: Record<string, string | undefined>;
   /** Replaces the Secrets Manager SDK adapter (tests of failure handling; a ConfigStore's long-lived client). */
   secretSource?: SecretSource;
   /**
@@ -43,7 +45,7 @@ function bootstrap(layers: Layer[], key: BootstrapKey): string | undefined {
 
 /**
  * Gathers the layers, highest first: overrides, environment, Docker secrets, Secrets Manager, `.env` (local only),
- * then resolves them. The settings that say where the stores are (SECRETS_ID, ...) are themselves read from the
+ * the caller's defaults, then resolves them. The settings that say where the stores are (SECRETS_ID, ...) are themselves read from the
  * environment, Docker secrets and `.env`.
  */
 async function gatherLayers(opts: LoadOptions = {}): Promise<Layer[]> {
@@ -69,7 +71,7 @@ async function gatherLayers(opts: LoadOptions = {}): Promise<Layer[]> {
       own?.close?.();
     }
   }
-  return [...top, docker, ...sm, ...dotenv];
+  return [...top, docker, ...sm, ...dotenv, ...(opts.defaults ? [{ name: 'local runtime default', values: opts.defaults }] : [])];
 }
 
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {

@@ -86,7 +86,7 @@ export const settings = {
 
   // --- webhooks ---------------------------------------------------------------------------------------------------
   WEBHOOK_SIGNING_KEY: secret({ schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>').optional(), doc: 'Standard Webhooks signing key (`whsec_...`); required by the worker. Local runs generate one in DATA_DIR.' }),
-  WEBHOOK_ALLOW_LOOPBACK: setting({ schema: bool, default: 'false', doc: 'Let webhooks reach loopback addresses (local runs only). Private and link-local stay refused.' }),
+  WEBHOOK_ALLOW_LOOPBACK: setting({ schema: bool, default: 'false', doc: "Let webhooks reach loopback addresses, the only ones they may call over plain http (local runs only). `npm start` turns it on unless it is set. Private and link-local addresses stay refused, and so do the ports of `npm start`'s own parts." }),
   WEBHOOK_TIMEOUT_MS: setting({ schema: positiveInt, default: '5000', doc: 'Webhook request timeout.' }),
   WEBHOOK_SENDER_FUNCTION: setting({
     schema: z.string().min(1).optional(),

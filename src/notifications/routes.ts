@@ -14,7 +14,7 @@ export const webhookInput = z.strictObject({
 export interface WebhookRoutesDeps {
   db: Db;
   verifier: TokenVerifier;
-  /** Local runs allow http:// and loopback targets; elsewhere only https to public addresses. */
+  /** Local runs allow loopback targets (and http:// to them only); elsewhere only https to public addresses. */
   allowLoopback: boolean;
 }
 
@@ -39,7 +39,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRoutesD
       const input = parseInput(webhookInput, req.body, 'webhook');
       // Checked now for a clear 400, and again by the worker at every delivery (DNS answers change).
       try {
-        await resolveWebhookTarget(input.url, { allowLoopback: deps.allowLoopback, allowHttp: deps.allowLoopback });
+        await resolveWebhookTarget(input.url, { allowLoopback: deps.allowLoopback });
       } catch (err) {
         if (err instanceof WebhookTargetError) throw new ApiError(400, err.code, err.message);
         throw err;

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refuseLoopbackPorts } from './address.js';
 import { generateSigningKey } from './signingKey.js';
 import { createWebhookSender, signingKeyBytes, signWebhook } from './webhook.js';
 
@@ -35,12 +36,25 @@ describe('createWebhookSender', () => {
   });
 
   const sender = (allowLoopback: boolean) =>
-    createWebhookSender({ signingKey: signingKeyBytes(generateSigningKey()), timeoutMs: 300, allowLoopback, allowHttp: true });
+    createWebhookSender({ signingKey: signingKeyBytes(generateSigningKey()), timeoutMs: 300, allowLoopback });
 
   it('delivers on 2xx, fails on timeout, does not follow redirects, refuses loopback unless allowed', async () => {
     expect(await sender(true)(`${url}/ok`, 'id1', '{}')).toEqual({ status: 'delivered', httpStatus: 202 });
     expect(await sender(true)(`${url}/slow`, 'id2', '{}')).toEqual({ status: 'failed', error: 'timeout' });
     expect(await sender(true)(`${url}/redirect`, 'id3', '{}')).toMatchObject({ status: 'failed', httpStatus: 302 });
-    expect(await sender(false)(`${url}/ok`, 'id4', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_ADDRESS_REFUSED' });
+    expect(await sender(false)(`${url.replace('http:', 'https:')}/ok`, 'id4', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_ADDRESS_REFUSED' });
+    expect(await sender(false)(`${url}/ok`, 'id4', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_URL_INVALID' });
+  });
+
+  it('refuses http to anything but loopback, and the local runtime\'s own ports, even with loopback allowed', async () => {
+    expect(await sender(true)('http://93.184.215.14/hook', 'id5', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_URL_INVALID' });
+    expect(await sender(true)('http://[::a9fe:a9fe]/hook', 'id6', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_ADDRESS_REFUSED' });
+    const release = refuseLoopbackPorts(() => [Number(new URL(url).port)]);
+    try {
+      expect(await sender(true)(`${url}/ok`, 'id7', '{}')).toEqual({ status: 'refused', error: 'WEBHOOK_ADDRESS_REFUSED' });
+    } finally {
+      release();
+    }
+    expect(await sender(true)(`${url}/ok`, 'id8', '{}')).toEqual({ status: 'delivered', httpStatus: 202 });
   });
 });

@@ -26,9 +26,8 @@ export interface WebhookDeliveryOutcome {
 export interface WebhookSenderOptions {
   signingKey: Buffer;
   timeoutMs: number;
+  /** Local runs: loopback targets are allowed, and only they may use http (resolveWebhookTarget). */
   allowLoopback: boolean;
-  /** http: URLs are accepted only where loopback is (local runs). */
-  allowHttp?: boolean;
 }
 
 export type WebhookSender = (url: string, id: string, body: string) => Promise<WebhookDeliveryOutcome>;
@@ -39,11 +38,10 @@ export type WebhookSender = (url: string, id: string, body: string) => Promise<W
  * anything else, a timeout or a network error is failed; a refused address is refused.
  */
 export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
-  const allowHttp = opts.allowHttp ?? opts.allowLoopback;
   return async (rawUrl, id, body) => {
     let target;
     try {
-      target = await resolveWebhookTarget(rawUrl, { allowLoopback: opts.allowLoopback, allowHttp });
+      target = await resolveWebhookTarget(rawUrl, { allowLoopback: opts.allowLoopback });
     } catch (err) {
       if (err instanceof WebhookTargetError) return { status: 'refused', error: err.code };
       throw err;
