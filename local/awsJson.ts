@@ -19,6 +19,29 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/**
+ * The handler an action table holds for `name`, only when the table itself defines it as a function. Every AWS-JSON
+ * stand-in dispatches the request's action name through here: a plain object also answers `table['constructor']`,
+ * `table['__proto__']`, `table['toString']`... from Object.prototype, so a bare `table[name]` turned such names into
+ * a 500 (calling something that is not a handler) or, for `constructor`, into `Object(input)` echoing the body.
+ */
+export function actionHandler<F extends (...args: never[]) => unknown>(table: Readonly<Record<string, F>>, name: string): F | undefined {
+  if (!Object.hasOwn(table, name)) return undefined;
+  const handler: unknown = table[name];
+  return typeof handler === 'function' ? (handler as F) : undefined;
+}
+
+const nativeIsWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+
+/**
+ * False when `text` holds a lone UTF-16 surrogate (JSON's `\uD800` escapes can carry one), which is no Unicode
+ * character: it cannot be encoded as UTF-8, so two different strings would store, hash and compare alike.
+ * `String.prototype.isWellFormed` (ES2024, in Node 20 and later; this project's TypeScript lib is ES2023).
+ */
+export function isWellFormed(text: string): boolean {
+  return nativeIsWellFormed.call(text);
+}
+
 /** `<Action>` from `X-Amz-Target: <prefix><Action>`; undefined when the header is missing or names another service. */
 export function targetAction(req: IncomingMessage, prefix: string): string | undefined {
   const target = req.headers['x-amz-target'];

@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import { registerWebhookRoutes } from './notifications/routes.js';
 import { ApiError } from './http.js';
 import { registerOrderRoutes } from './orders/routes.js';
+import { fastifyTimeoutOptions, type ServerTimeouts } from './serverTimeouts.js';
 import { API_SCOPES, scope, type ScopeName } from './routes.js';
 
 export interface ServiceDeps {
@@ -19,6 +20,12 @@ export interface ServiceDeps {
   onOrderPlaced?: () => void;
   /** Answers /readyz: false while draining, so load balancers stop sending. */
   isReady?: () => boolean;
+  /**
+   * How long a client may take to send a request, and idle keep-alive time (defaults: `serverTimeoutOptions`). The
+   * default keep-alive (65 s) outlasts the ALB's 60 s idle timeout, as AWS asks of targets
+   * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout).
+   */
+  timeouts?: ServerTimeouts;
 }
 
 /**
@@ -31,6 +38,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    ...fastifyTimeoutOptions(deps.timeouts),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID();

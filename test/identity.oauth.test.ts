@@ -275,6 +275,40 @@ describe('identity: hosted pages', () => {
     expect(res.headers.get('location')).toBeNull();
   });
 
+  it('refuses a CSRF cookie and field the server did not mint, and forms posted from another origin', async () => {
+    const email = await confirmedUser();
+    const { challenge } = pkcePair();
+    const params = { client_id: PUBLIC_CLIENT, response_type: 'code', redirect_uri: CALLBACK, code_challenge: challenge, code_challenge_method: 'S256' };
+    const post = (token: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `XSRF-TOKEN=${token}`, ...headers },
+        body: new URLSearchParams({ ...params, username: email, password: GOOD_PASSWORD, _csrf: token }).toString(),
+      });
+    // Cookie tossing: a page on another port of this host sets a cookie of its choice and posts the same value.
+    // A matching pair is not enough; it has to carry this server's signature.
+    const mac = 'A'.repeat(43);
+    for (const tossed of ['a'.repeat(43), `${'n'.repeat(22)}.${Math.floor(Date.now() / 1000).toString(36)}.${mac}`]) {
+      const res = await post(tossed);
+      expect(res.status, tossed).toBe(403);
+      expect(res.headers.get('location')).toBeNull();
+    }
+    // A token the server minted, changed by one character, is refused.
+    const page = await fetch(`${base}/login?${new URLSearchParams(params).toString()}`);
+    const minted = /XSRF-TOKEN=([^;]+)/.exec(page.headers.getSetCookie().join('\n'))![1]!;
+    expect(minted).toMatch(/^[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+    const altered = minted.slice(0, -1) + (minted.endsWith('A') ? 'B' : 'A');
+    expect((await post(altered)).status).toBe(403);
+    // A genuine token posted by a form on another origin (another port is "same-site" to a browser) is refused.
+    expect((await post(minted, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    expect((await post(minted, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    // From the page itself it signs in.
+    const ok = await post(minted, { 'sec-fetch-site': 'same-origin' });
+    expect(ok.status).toBe(302);
+    expect(new URL(ok.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+  });
+
   it('lets web pages call the token endpoint cross-origin, but not make signed (admin) API calls', async () => {
     const preflight = (path: string, headers: string) =>
       fetch(`${base}${path}`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': headers } });

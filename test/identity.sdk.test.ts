@@ -152,6 +152,47 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     expect(await failure(() => passwordAuth(email))).toEqual({ name: 'NotAuthorizedException', message: 'Password attempts exceeded' });
   });
 
+  it('locks an unknown e-mail out after five failures too, so the answers never tell who has an account', async () => {
+    const known = await signUpConfirmed();
+    const unknown = uniqueEmail('nobody');
+    const answers = async (email: string) => {
+      const out = [];
+      for (let i = 0; i < 7; i++) out.push(await failure(() => passwordAuth(email, `Wrong-password-${i}`)));
+      return out;
+    };
+    const forKnown = await answers(known);
+    expect(forKnown.map((a) => a.message)).toEqual([...Array(5).fill('Incorrect username or password.'), 'Password attempts exceeded', 'Password attempts exceeded']);
+    // The same sequence, word for word, for an e-mail that has no account (in any letter case).
+    expect(await answers(unknown.toUpperCase())).toEqual(forKnown);
+    expect(await failure(() => passwordAuth(unknown))).toEqual({ name: 'NotAuthorizedException', message: 'Password attempts exceeded' });
+    // Parallel guesses at an unknown name are counted first too.
+    const target = uniqueEmail('nobody');
+    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => failure(() => passwordAuth(target, `Parallel-guess-${i}`))));
+    expect(burst.filter((o) => o.message === 'Incorrect username or password.')).toHaveLength(5);
+    expect(burst.filter((o) => o.message === 'Password attempts exceeded')).toHaveLength(3);
+  });
+
+  it('refuses strings that are not well-formed Unicode (lone surrogates) with InvalidParameterException', async () => {
+    const invalid = (field: string) => ({ name: 'InvalidParameterException', message: `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a well-formed Unicode string` });
+    const signUp = (Username: string, extra: Partial<{ Password: string; UserAttributes: { Name: string; Value: string }[] }> = {}) =>
+      failure(() => cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username, Password: GOOD_PASSWORD, ...extra })));
+    for (const lone of ['\uD800', '\uDFFF', '\uDC00x', 'x\uDBFF']) {
+      const email = uniqueEmail('lone');
+      expect(await signUp(email.replace('@', `${lone}@`))).toEqual(invalid('username'));
+      expect(await signUp(email, { UserAttributes: [{ Name: 'email', Value: email }, { Name: 'name', Value: `Ann${lone}` }] })).toEqual(invalid('userAttributes.2.member.value'));
+      expect(await signUp(email, { Password: `${GOOD_PASSWORD}${lone}` })).toEqual(invalid('password'));
+      expect(t.identity.pool.findUser(email)).toBeUndefined();
+      // The pool refuses them too, whatever calls it (the hosted sign-up page does).
+      await expect(t.identity.pool.signUp(PUBLIC_CLIENT, email.replace('@', `${lone}@`), GOOD_PASSWORD, {})).rejects.toMatchObject({ type: 'InvalidParameterException' });
+      await expect(t.identity.pool.createUser({ email, password: GOOD_PASSWORD, status: 'CONFIRMED', emailVerified: true, attributes: { name: lone } })).rejects.toMatchObject({ type: 'InvalidParameterException' });
+      await expect(t.identity.pool.createUser({ email, password: `${GOOD_PASSWORD}${lone}`, status: 'CONFIRMED', emailVerified: true })).rejects.toMatchObject({ type: 'InvalidParameterException' });
+    }
+    // A surrogate pair is one character (an emoji) and welcome.
+    const email = uniqueEmail('emoji');
+    await cognito.send(new SignUpCommand({ ClientId: PUBLIC_CLIENT, Username: email, Password: `${GOOD_PASSWORD}\u{1F600}`, UserAttributes: [{ Name: 'name', Value: 'Ann \u{1F600}' }] }));
+    expect(t.identity.pool.findUser(email)?.attributes.name).toBe('Ann \u{1F600}');
+  });
+
   it('treats names like constructor and __proto__ as the unknown names they are', async () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       expect((await failure(() => cognito.send(new AdminGetUserCommand({ UserPoolId: TEST_POOL_ID, Username: name })))).name).toBe('UserNotFoundException');
@@ -274,6 +315,11 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     const unknown = await call('AWSCognitoIdentityProviderService.DeleteUserPool', {});
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    for (const name of ['__proto__', 'constructor', 'hasOwnProperty', 'valueOf', 'toString', '__defineGetter__']) {
+      const res = await call(`AWSCognitoIdentityProviderService.${name}`, { ClientId: PUBLIC_CLIENT });
+      expect(res.status, name).toBe(400);
+      expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    }
     const badJson = await fetch(t.identity.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.SignUp' }, body: '{nope' });
     expect(await badJson.json()).toMatchObject({ __type: 'SerializationException' });
   });

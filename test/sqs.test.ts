@@ -336,6 +336,41 @@ describe('protocol edges', () => {
     const unknown = await fetch(t.sqs.url, { method: 'POST', headers: { ...headers, 'x-amz-target': 'AmazonSQS.MakeCoffee' }, body: '{}' });
     expect(((await unknown.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#InvalidAction');
   });
+  it("answers Object.prototype's names as the unknown actions they are", async () => {
+    const url = await newQueue();
+    for (const name of ['__proto__', 'constructor', 'hasOwnProperty', 'valueOf', 'toString', '__defineGetter__', 'isPrototypeOf', 'toLocaleString']) {
+      const res = await fetch(t.sqs.url, {
+        method: 'POST',
+        headers: { 'x-amz-target': `AmazonSQS.${name}`, 'content-type': 'application/x-amz-json-1.0' },
+        body: JSON.stringify({ QueueUrl: url, MessageBody: 'echo?' }),
+      });
+      expect(res.status, name).toBe(400);
+      expect(res.headers.get('x-amzn-query-error')).toBe('InvalidAction;Sender');
+      expect(((await res.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#InvalidAction');
+    }
+    expect((await attrsOf(url)).ApproximateNumberOfMessages).toBe('0');
+  });
+
+  it('refuses a binary attribute that is not base64, and queue URLs of another account or scheme', async () => {
+    const url = await newQueue();
+    const raw = (body: object) =>
+      fetch(t.sqs.url, { method: 'POST', headers: { 'x-amz-target': 'AmazonSQS.SendMessage', 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify(body) });
+    for (const BinaryValue of ['not base64!', 'QQ', 'QR==', 'AAA=AAA=', '@@@@']) {
+      const res = await raw({ QueueUrl: url, MessageBody: 'x', MessageAttributes: { b: { DataType: 'Binary', BinaryValue } } });
+      expect(res.status, BinaryValue).toBe(400);
+      expect(((await res.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#InvalidParameterValue');
+    }
+    expect((await raw({ QueueUrl: url, MessageBody: 'x', MessageAttributes: { b: { DataType: 'Binary', BinaryValue: 'AAEC/w==' } } })).status).toBe(200);
+    const name = new URL(url).pathname.split('/')[2]!;
+    // Another account's queue: SQS's "does not exist or you do not have access to it".
+    const other = await errorOf(c.send(new SendMessageCommand({ QueueUrl: `${t.sqs.url}/123456789012/${name}`, MessageBody: 'x' })));
+    expect([other.name, other.Code]).toEqual(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
+    // Not an account id, not an http(s) URL: InvalidAddress.
+    for (const QueueUrl of [`${t.sqs.url}/0/${name}`, `${t.sqs.url}/abcdefghijkl/${name}`, `file:///000000000000/${name}`, `ftp://127.0.0.1/000000000000/${name}`, `javascript://x/000000000000/${name}`]) {
+      expect((await errorOf(c.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' })))).name, QueueUrl).toBe('InvalidAddress');
+    }
+    expect((await attrsOf(url)).ApproximateNumberOfMessages).toBe('1');
+  });
 });
 
 describe('odd names', () => {

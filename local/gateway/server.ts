@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TokenVerifier } from '../../src/auth/types.js';
 import type { Logger } from '../../src/log.js';
+import { fastifyTimeoutOptions, type ServerTimeouts } from '../../src/serverTimeouts.js';
 import { CORS_POLICY, ROUTES, routeKey, type HttpMethod, type RouteAuth } from '../../src/routes.js';
 import { httpUrl } from '../httpUrl.js';
 import { createJwtAuthorizer, type AuthorizerDecision } from './authorizer.js';
@@ -12,7 +13,7 @@ import { buildEventV2 } from './event.js';
 import { invokeHandler, lambdaContext, LambdaTimeoutError, type GatewayHandler } from './lambda.js';
 import { createServiceProxy, IntegrationError } from './proxy.js';
 import { mapResultV2 } from './result.js';
-import { DEFAULT_WEB_DIR, hasBuiltPage, isPagePath, PLACEHOLDER_PAGE } from './web.js';
+import { DEFAULT_WEB_DIR, hasBuiltPage, isPagePath, pageSecurityHeaders, PLACEHOLDER_PAGE } from './web.js';
 
 /** A route as the gateway reads it: `src/routes.ts`'s `Route`, with any function name (tests add their own). */
 export interface GatewayRoute {
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   /** The built web page; `false`: none (API only). Default web/dist. */
   webDir?: string | false;
   region?: string;
+  /** How long a client may take to send a request, and idle keep-alive time (defaults: `serverTimeoutOptions`). */
+  timeouts?: ServerTimeouts;
 }
 
 export interface RunningGateway {
@@ -97,6 +100,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const apiPrefixes = new Set(routes.map((r) => r.path.split('/')[1] ?? ''));
   const webDir = opts.webDir === false ? undefined : (opts.webDir ?? DEFAULT_WEB_DIR);
   const page = webDir !== undefined && hasBuiltPage(webDir) ? webDir : undefined;
+  // The page's CSP and other security headers, on the page and its files (the API's responses are left as they are).
+  const pageHeaders = pageSecurityHeaders(page);
 
   for (const r of routes) {
     if (r.target.kind === 'function' && !opts.functions[r.target.name]) {
@@ -104,7 +109,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
   }
 
+  // Fastify's own default has no request timeout at all: a client declaring more body than it sends held the
+  // request open until it gave up. The timeout counts while the request arrives, not while an integration answers.
   const app = Fastify({
+    ...fastifyTimeoutOptions(opts.timeouts),
     loggerInstance: log as FastifyBaseLogger,
     // One line per request from onResponse instead (no headers, so no token, in it).
     logController: new LogController({ disableRequestLogging: true }),
@@ -154,13 +162,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const path = req.url.split('?')[0] ?? '/';
     if ((req.method === 'GET' || req.method === 'HEAD') && isPagePath(path, apiPrefixes)) {
       if (page) return reply.type('text/html; charset=utf-8').sendFile('index.html');
-      return reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE);
+      return reply.type('text/html; charset=utf-8').headers(pageHeaders()).send(PLACEHOLDER_PAGE);
     }
     return reply.code(404).send(message('Not Found'));
   });
 
-  if (page) await app.register(fastifyStatic, { root: page, wildcard: true, index: 'index.html' });
-  else app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE));
+  if (page) await app.register(fastifyStatic, { root: page, wildcard: true, index: 'index.html', setHeaders: (reply) => reply.headers(pageHeaders()) });
+  else app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').headers(pageHeaders()).send(PLACEHOLDER_PAGE));
 
   // Preflight: answered here, before any route's authorizer, as an HTTP API with CORS configured does.
   app.options('*', async (req, reply) => {

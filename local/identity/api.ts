@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { actionHandler, isWellFormed } from '../awsJson.js';
 import { CognitoError, OAuthError } from './errors.js';
 import { checkPasswordPolicy } from './password.js';
 import { ADMIN_SCOPE, type UserPool, type Tokens } from './pool.js';
@@ -45,6 +46,33 @@ function attributes(input: Input, key: string): Record<string, string> {
     out[name] = String(item.Value ?? '');
   }
   return out;
+}
+
+/**
+ * Where the request holds a string, as a value or a key at any depth, that is not well-formed Unicode (a lone UTF-16
+ * surrogate), named as Cognito's validation messages name a field (`username`, `userAttributes.1.member.value`).
+ * Such a string is no text at all: it cannot be encoded as UTF-8, so an e-mail, a name or a password holding one
+ * would be stored, compared and hashed as some other string.
+ */
+function malformedField(input: Input): string | undefined {
+  const lowerFirst = (k: string) => k.charAt(0).toLowerCase() + k.slice(1);
+  const pending: [unknown, string][] = [[input, '']];
+  // A loop, not recursion: the body may nest as deep as its size allows.
+  while (pending.length > 0) {
+    const [value, path] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (!isWellFormed(value)) return path;
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => pending.push([v, `${path}.${i + 1}.member`]));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        const at = path ? `${path}.${lowerFirst(k)}` : lowerFirst(k);
+        if (!isWellFormed(k)) return at;
+        pending.push([v, at]);
+      }
+    }
+  }
+  return undefined;
 }
 
 const epoch = (ms: number) => ms / 1000;
@@ -301,7 +329,7 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
   app.post('/', async (req, reply) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    const handler = actionHandler(actions, action);
     try {
       if (!handler) throw new CognitoError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header');
       let input: unknown;
@@ -311,6 +339,10 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
         throw new CognitoError('SerializationException', 'Request body is not valid JSON.');
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CognitoError('SerializationException', 'Request body must be a JSON object.');
+      const malformed = malformedField(input as Input);
+      if (malformed !== undefined) {
+        throw new CognitoError('InvalidParameterException', `1 validation error detected: Value at '${malformed.replace(/\p{Cs}/gu, '\uFFFD')}' failed to satisfy constraint: Member must be a well-formed Unicode string`);
+      }
       const signed = String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ');
       return send(reply, 200, await handler(input as Input, { signed }));
     } catch (err) {

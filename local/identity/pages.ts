@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CognitoError } from './errors.js';
 import { html, page, sendHtml, type Html } from './html.js';
-import { cookies, csrfToken, csrfValid, fields, SESSION_COOKIE, setCookie, SIGNUP_COOKIE } from './http.js';
+import { cookies, CsrfGuard, fields, SESSION_COOKIE, setCookie, SIGNUP_COOKIE } from './http.js';
 import { redirectWithCode, validateAuthorize, type AuthorizeRequest } from './oauth.js';
 import type { UserPool } from './pool.js';
 import type { UserRecord } from './store.js';
@@ -85,9 +85,10 @@ const views = {
 /**
  * The hosted login pages (Cognito's classic hosted UI paths): server-rendered HTML forms that work without
  * JavaScript. Each page carries the validated /oauth2/authorize parameters forward in hidden fields, and each POST
- * checks them again and the CSRF token.
+ * checks them again and the CSRF token (signed with a key of this server, see CsrfGuard).
  */
 export function registerPages(app: FastifyInstance, pool: UserPool): void {
+  const csrf = new CsrfGuard();
   /** Validates the OAuth parameters (query for GET, body for POST) and the CSRF token, or answers with an error. */
   const start = (req: FastifyRequest, reply: FastifyReply) => {
     const isPost = req.method === 'POST';
@@ -98,7 +99,7 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
       return { done: errorPage(reply, v.page) };
     }
     const f = fields(source);
-    if (isPost && !csrfValid(req, f.get('_csrf'))) {
+    if (isPost && !csrf.valid(req, f.get('_csrf'))) {
       return { done: errorPage(reply, { status: 403, error: 'invalid_csrf', description: 'This form expired or did not come from this site. Go back, reload the page and try again.' }) };
     }
     const email = f.get('username');
@@ -106,7 +107,14 @@ export function registerPages(app: FastifyInstance, pool: UserPool): void {
     return {
       v,
       f,
-      view: (extra: Partial<View> = {}): View => ({ params: v.params, csrf: csrfToken(req, reply), ...(email ? { email } : {}), ...(notice && NOTICES[notice] ? { notice: NOTICES[notice] } : {}), ...extra }),
+      view: (extra: Partial<View> = {}): View => ({
+        params: v.params,
+        csrf: csrf.token(req, reply),
+        ...(email ? { email } : {}),
+        // Own keys only: `?notice=constructor` must not find Object.prototype's.
+        ...(notice && Object.hasOwn(NOTICES, notice) ? { notice: NOTICES[notice] } : {}),
+        ...extra,
+      }),
     };
   };
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { isWellFormed } from '../awsJson.js';
 import { CognitoError } from './errors.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
@@ -10,6 +11,8 @@ const SYMBOLS = `^$*.[]{}()?"!@#%&/\\,><':;|_~\`=+- `;
 /** Cognito's default policy: at least 8 characters with upper case, lower case, a digit and a symbol. */
 export function checkPasswordPolicy(password: string): void {
   const fail = (why: string) => new CognitoError('InvalidPasswordException', `Password did not conform with policy: ${why}`);
+  // A lone surrogate is no character: scrypt would hash it as U+FFFD, so two different passwords would match.
+  if (!isWellFormed(password)) throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must be a well-formed Unicode string");
   if (password.length < 8) throw fail('Password not long enough');
   if (password.length > 256) throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256");
   if (/^\s|\s$/.test(password)) throw new CognitoError('InvalidParameterException', 'Password cannot begin or end with a space.');

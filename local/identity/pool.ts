@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { JwtExpiredError } from 'aws-jwt-verify/error';
 import type { Logger } from '../../src/log.js';
+import { isWellFormed } from '../awsJson.js';
 import { CognitoError, OAuthError, incorrectCredentials } from './errors.js';
 import { signJwt, type SigningKey } from './keys.js';
 import { checkPasswordPolicy, generateCode, hashPassword, verifyPassword } from './password.js';
@@ -63,6 +64,12 @@ interface AuthCode {
   expiresAt: number;
 }
 
+/** Consecutive wrong passwords and the lock they led to: a user's, or an unknown name's. */
+interface Attempts {
+  failedAttempts: number;
+  lockedUntil: number;
+}
+
 interface Session {
   sub: string;
   authTime: number;
@@ -75,6 +82,8 @@ const FORGOT_CODE_TTL_MS = 3600_000;
 const AUTH_CODE_TTL_MS = 5 * 60_000;
 const SESSION_TTL_MS = 3600_000;
 const MAX_CODE_ATTEMPTS = 5;
+/** Sign-in names without an account whose failures are counted (least recently tried forgotten first). */
+const MAX_UNKNOWN_NAMES = 50_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
@@ -94,6 +103,8 @@ export class UserPool {
   private readonly passwordTickets = new Map<string, { sub: string; expiresAt: number }>();
   private readonly codesSent = new Map<string, number[]>();
   private readonly pendingSignUps = new Map<string, { sub: string; expiresAt: number }>();
+  /** Failed sign-ins for names that have no account, so they lock out as an account would (see authenticate). */
+  private readonly unknownAttempts = new Map<string, Attempts>();
   private readonly verifier;
   // Compared against when the user does not exist, so a wrong e-mail costs the same time as a wrong password.
   private dummyHash: Promise<string> | undefined;
@@ -179,12 +190,17 @@ export class UserPool {
   }
 
   private validateEmail(email: string | undefined): string {
+    if (email !== undefined) wellFormed(email, 'username');
     if (!email || !EMAIL.test(email.trim())) throw new CognitoError('InvalidParameterException', 'Username should be an email.');
     return email.trim().toLowerCase();
   }
 
   async createUser(input: { email: string; password?: string; status: UserRecord['status']; emailVerified: boolean; attributes?: Record<string, string> }): Promise<UserRecord> {
     const email = this.validateEmail(input.email);
+    for (const [name, value] of Object.entries(input.attributes ?? {})) {
+      wellFormed(name, 'userAttributes.member.name');
+      wellFormed(value, 'userAttributes.member.value');
+    }
     if (this.findUser(email)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
     if (input.password !== undefined) checkPasswordPolicy(input.password);
     const sub = randomUUID();
@@ -334,27 +350,39 @@ export class UserPool {
   /**
    * Checks e-mail and password with Cognito's answers. Five wrong passwords in a row lock sign-in for
    * `lockoutSeconds`, even with the right password; a success resets the count.
+   *
+   * A name without an account answers exactly as an account with a wrong password does, lock-out included: it has
+   * a counter of its own, so after five failures it too answers "Password attempts exceeded". Cognito with
+   * PreventUserExistenceErrors ENABLED "responds with nonspecific information to API requests where its response
+   * might otherwise disclose that a valid user exists" and answers an unknown user with the generic
+   * NotAuthorizedException
+   * (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html); a lock-out
+   * that only real accounts reach would disclose them after five tries.
    */
   async authenticate(email: string, password: string): Promise<UserRecord> {
     const user = this.findUser(email);
-    if (!user) {
-      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-      await verifyPassword(password, await this.dummyHash);
-      throw incorrectCredentials();
-    }
+    const attempts: Attempts = user ?? this.unknownName(email);
     const now = Date.now();
     const exceeded = () => new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
-    if (user.lockedUntil > now) throw exceeded();
+    if (attempts.lockedUntil > now) throw exceeded();
     // Counted before the slow hash check, so guesses sent in parallel cannot get past the limit.
-    const before = user.failedAttempts;
-    user.failedAttempts += 1;
-    if (user.failedAttempts > this.opts.maxFailedAttempts) throw exceeded();
-    if (!(await verifyPassword(password, user.passwordHash))) {
-      if (user.failedAttempts >= this.opts.maxFailedAttempts && user.lockedUntil <= Date.now()) {
-        user.lockedUntil = Date.now() + this.opts.lockoutSeconds * 1000;
-        user.failedAttempts = 0;
+    const before = attempts.failedAttempts;
+    attempts.failedAttempts += 1;
+    if (attempts.failedAttempts > this.opts.maxFailedAttempts) throw exceeded();
+    let matches = false;
+    if (user) matches = await verifyPassword(password, user.passwordHash);
+    else {
+      // An unknown name costs the same scrypt check as a wrong password.
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      await verifyPassword(password, await this.dummyHash);
+    }
+    if (!user || !matches) {
+      if (attempts.failedAttempts >= this.opts.maxFailedAttempts && attempts.lockedUntil <= Date.now()) {
+        attempts.lockedUntil = Date.now() + this.opts.lockoutSeconds * 1000;
+        attempts.failedAttempts = 0;
       }
-      await this.save();
+      // Not awaited: a disk write only for real accounts would make their failures measurably slower.
+      if (user) this.save().catch((err: unknown) => this.opts.logger.warn({ err }, 'identity: could not save the failed-attempt count'));
       throw incorrectCredentials();
     }
     user.failedAttempts = 0;
@@ -363,6 +391,18 @@ export class UserPool {
     if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
     if (user.status === 'RESET_REQUIRED') throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
     return user;
+  }
+
+  /** The failure counter of a name that has no account, kept in memory (bounded: least recently tried dropped first). */
+  private unknownName(name: string): Attempts {
+    const key = name.trim().toLowerCase();
+    const found = this.unknownAttempts.get(key);
+    // Re-inserted on every use, so the Map's order is least recently tried first.
+    if (found) this.unknownAttempts.delete(key);
+    else if (this.unknownAttempts.size >= MAX_UNKNOWN_NAMES) this.unknownAttempts.delete(this.unknownAttempts.keys().next().value!);
+    const attempts = found ?? { failedAttempts: 0, lockedUntil: 0 };
+    this.unknownAttempts.set(key, attempts);
+    return attempts;
   }
 
   // --- tokens --------------------------------------------------------------------------------------------------
@@ -561,6 +601,11 @@ export class UserPool {
     this.authCodes.delete(code);
     return entry && entry.expiresAt > Date.now() ? entry : undefined;
   }
+}
+
+/** Refuses a string that is not well-formed Unicode (a lone surrogate), as Cognito's validation refuses a field. */
+function wellFormed(value: string, field: string): void {
+  if (!isWellFormed(value)) throw new CognitoError('InvalidParameterException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a well-formed Unicode string`);
 }
 
 /** `d***@p***` as Cognito masks the destination of a code. */

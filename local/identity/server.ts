@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../../src/log.js';
+import { fastifyTimeoutOptions, type ServerTimeouts } from '../../src/serverTimeouts.js';
 import { httpUrl } from '../httpUrl.js';
 import type { RunningPart } from '../part.js';
 import { AMZ_JSON, registerUserPoolApi } from './api.js';
@@ -38,6 +39,8 @@ export interface IdentityOptions {
   requestsPerSecond?: number;
   /** Account created on a fresh data folder; `false` for none. Default `demo@pier.local`. */
   demoUser?: { email: string } | false;
+  /** How long a client may take to send a request, and idle keep-alive time (defaults: `serverTimeoutOptions`). */
+  timeouts?: ServerTimeouts;
 }
 
 export interface IdentityPart extends RunningPart {
@@ -78,7 +81,14 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
   const demo = opts.demoUser === undefined ? { email: 'demo@pier.local' } : opts.demoUser;
   if (demo) notes.push(...(await ensureDemoUser(pool, file.fresh, opts.dataDir, demo.email)));
 
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, logController: new LogController({ disableRequestLogging: true }) });
+  // Fastify's own default has no request timeout at all: a client declaring more body than it sends held the
+  // request open until it gave up. Fastify sets requestTimeout and keepAliveTimeout on the server itself.
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...fastifyTimeoutOptions(opts.timeouts),
+  });
   // Log the path only: query strings here carry state, codes and challenges.
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'identity request');

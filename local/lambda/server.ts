@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log.js';
+import { actionHandler } from '../awsJson.js';
+import { serverTimeoutOptions, type ServerTimeouts } from '../../src/serverTimeouts.js';
 import type { RunningPart } from '../part.js';
 
 /** A handler as Lambda calls it: the JSON event in, a JSON-serialisable result (or a thrown error) out. */
@@ -13,6 +15,8 @@ export interface LambdaInvokeOptions {
   /** Function name -> handler, run in this process. A name may also be given as the last segment of an ARN. */
   functions: Record<string, InvokeHandler>;
   logger: Logger;
+  /** How long a client may take to send a request, and idle keep-alive time (defaults: `serverTimeoutOptions`). */
+  timeouts?: ServerTimeouts;
 }
 
 // Lambda's synchronous payload limit.
@@ -29,7 +33,7 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
  */
 export async function startLambdaInvoke(opts: LambdaInvokeOptions): Promise<RunningPart> {
   const { logger } = opts;
-  const server = createServer((req, res) => {
+  const server = createServer(serverTimeoutOptions(opts.timeouts), (req, res) => {
     const requestId = randomUUID();
     handle(req, res, requestId).catch((err: unknown) => {
       logger.error({ err, requestId }, 'lambda: unexpected failure');
@@ -43,8 +47,15 @@ export async function startLambdaInvoke(opts: LambdaInvokeOptions): Promise<Runn
       req.resume();
       return fail(res, requestId, 404, 'UnknownOperationException', 'Only POST /2015-03-31/functions/{name}/invocations is served here.');
     }
-    const name = (decodeURIComponent(m[1] as string).split(':').at(6) ?? decodeURIComponent(m[1] as string)) || '';
-    const fn = opts.functions[name] ?? opts.functions[decodeURIComponent(m[1] as string)];
+    let given: string;
+    try {
+      given = decodeURIComponent(m[1] as string);
+    } catch {
+      given = m[1] as string; // not valid percent-encoding: no function has that name
+    }
+    const name = given.split(':').at(6) ?? given;
+    // By own name only: `constructor` or `toString` is no function here, whatever Object.prototype holds.
+    const fn = actionHandler(opts.functions, name) ?? actionHandler(opts.functions, given);
     if (!fn) {
       req.resume();
       return fail(res, requestId, 404, 'ResourceNotFoundException', `Function not found: ${name}`);
@@ -56,10 +67,18 @@ export async function startLambdaInvoke(opts: LambdaInvokeOptions): Promise<Runn
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const c of req as AsyncIterable<Buffer>) {
-      size += c.length;
-      if (size > MAX_PAYLOAD_BYTES) return fail(res, requestId, 413, 'RequestTooLargeException', 'Request payload too large.');
-      chunks.push(c);
+    try {
+      for await (const c of req as AsyncIterable<Buffer>) {
+        size += c.length;
+        if (size > MAX_PAYLOAD_BYTES) {
+          // The rest of the payload is not read, so the connection cannot carry another request.
+          res.setHeader('connection', 'close');
+          return fail(res, requestId, 413, 'RequestTooLargeException', 'Request payload too large.');
+        }
+        chunks.push(c);
+      }
+    } catch {
+      return; // the client went away mid-body, or was cut off by the request timeout: nobody is left to answer
     }
     let event: unknown;
     try {
@@ -71,8 +90,11 @@ export async function startLambdaInvoke(opts: LambdaInvokeOptions): Promise<Runn
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' };
     try {
       const result = await fn(event);
+      // Serialised before anything is written: a result JSON cannot hold (a cycle, a BigInt, nesting deeper than
+      // the stack) is the function's error, answered as such, not a half-written answer.
+      const payload = JSON.stringify(result) ?? 'null';
       logger.debug({ requestId, function: name, status: 'ok' }, 'lambda invoke');
-      res.writeHead(200, headers).end(result === undefined ? 'null' : JSON.stringify(result));
+      res.writeHead(200, headers).end(payload);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       logger.debug({ requestId, function: name, status: 'error', errorType: e.name }, 'lambda invoke');

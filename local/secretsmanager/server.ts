@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../../src/log.js';
 import { BodyTooLarge, listen, parseJsonObject, readBody, sendJson, targetAction } from '../awsJson.js';
+import { serverTimeoutOptions, type ServerTimeouts } from '../../src/serverTimeouts.js';
 import type { RunningPart } from '../part.js';
 import { AwsError } from './errors.js';
-import { ACTIONS, SecretStore, type Action } from './store.js';
+import { SecretStore } from './store.js';
 
 export interface SecretsManagerOptions {
   host: string;
@@ -12,6 +13,8 @@ export interface SecretsManagerOptions {
   dataDir: string;
   region: string;
   logger: Logger;
+  /** How long a client may take to send a request, and idle keep-alive time (defaults: `serverTimeoutOptions`). */
+  timeouts?: ServerTimeouts;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -28,7 +31,7 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
   const store = await SecretStore.open(opts.dataDir, opts.region);
   const logger = opts.logger;
 
-  const server = createServer((req, res) => {
+  const server = createServer(serverTimeoutOptions(opts.timeouts), (req, res) => {
     const requestId = randomUUID();
     handle(req, res, requestId).catch((err: unknown) => {
       logger.error({ err, requestId }, 'secretsmanager: unexpected failure');
@@ -42,7 +45,7 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
       return fail(res, requestId, new AwsError('UnknownOperationException', 'Only POST / with an X-Amz-Target header is served here.', 404));
     }
     const action = targetAction(req, 'secretsmanager.');
-    if (!action || !(ACTIONS as string[]).includes(action)) {
+    if (!action || !SecretStore.serves(action)) {
       req.resume();
       return fail(res, requestId, new AwsError('UnknownOperationException', `Unknown or unsupported operation${action ? ` ${action}` : ''}.`));
     }
@@ -55,10 +58,12 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
         res.setHeader('connection', 'close');
         return fail(res, requestId, new AwsError('InvalidRequestException', err.message, 413));
       }
+      // The client went away mid-body, or was cut off by the request timeout: nobody is left to answer.
+      return;
     }
     if (!body) return fail(res, requestId, new AwsError('SerializationException', 'The request body is not a JSON object.'));
     try {
-      const out = await store.run(action as Action, body);
+      const out = await store.run(action, body);
       logger.debug({ requestId, action, status: 200 }, 'secretsmanager request');
       sendJson(res, 200, CONTENT_TYPE, requestId, out);
     } catch (err) {

@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../src/fsAtomic.js';
+import { actionHandler } from '../awsJson.js';
 import { AwsError, invalidParameter, invalidRequest, notFound } from './errors.js';
 
 /** The stand-in's whole state; what `secretsmanager.json` in the data folder holds. */
@@ -86,7 +87,6 @@ const inputs = {
 } as const;
 
 export type Action = keyof typeof inputs;
-export const ACTIONS = Object.keys(inputs) as Action[];
 
 function parse<A extends Action>(action: A, body: unknown): z.output<(typeof inputs)[A]> {
   const result = inputs[action].safeParse(body);
@@ -144,25 +144,28 @@ export class SecretStore {
     return this.#file;
   }
 
+  // The actions by name, dispatched through `actionHandler` (own properties only, so `constructor` is no action).
+  static readonly #actions: Record<Action, (store: SecretStore, body: unknown) => object | Promise<object>> = {
+    CreateSecret: (s, body) => s.#create(parse('CreateSecret', body)),
+    PutSecretValue: (s, body) => s.#put(parse('PutSecretValue', body)),
+    GetSecretValue: (s, body) => s.#get(parse('GetSecretValue', body)),
+    DescribeSecret: (s, body) => s.#describe(s.#find(parse('DescribeSecret', body).SecretId)),
+    ListSecrets: (s, body) => s.#list(parse('ListSecrets', body)),
+    DeleteSecret: (s, body) => s.#delete(parse('DeleteSecret', body)),
+    RestoreSecret: (s, body) => s.#restore(parse('RestoreSecret', body)),
+  };
+
+  /** True when `name` is an action this stand-in serves. */
+  static serves(name: string): name is Action {
+    return actionHandler(SecretStore.#actions, name) !== undefined;
+  }
+
   /** Runs one action. Returns the response body; throws AwsError for anything AWS would refuse. */
-  async run(action: Action, body: unknown): Promise<object> {
+  async run(action: string, body: unknown): Promise<object> {
+    const handler = actionHandler(SecretStore.#actions, action);
+    if (!handler) throw new AwsError('UnknownOperationException', `Unknown or unsupported operation ${action}.`);
     this.#purgeExpired();
-    switch (action) {
-      case 'CreateSecret':
-        return this.#create(parse(action, body));
-      case 'PutSecretValue':
-        return this.#put(parse(action, body));
-      case 'GetSecretValue':
-        return this.#get(parse(action, body));
-      case 'DescribeSecret':
-        return this.#describe(this.#find(parse(action, body).SecretId));
-      case 'ListSecrets':
-        return this.#list(parse(action, body));
-      case 'DeleteSecret':
-        return this.#delete(parse(action, body));
-      case 'RestoreSecret':
-        return this.#restore(parse(action, body));
-    }
+    return handler(this, body);
   }
 
   /** Resolves once every write started so far is on disk. */

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { actionHandler } from '../awsJson.js';
 import { errors, SqsError } from './errors.js';
 import { md5Hex, md5OfAttributes, type MessageAttributeValue } from './md5.js';
 import { Queue, type StoredMessage } from './queue.js';
@@ -11,7 +12,9 @@ import {
   cleanAttributes,
   intParam,
   MAX_MESSAGE_BYTES,
+  numberOf,
   stringParam,
+  text,
   validQueueName,
 } from './validate.js';
 
@@ -160,9 +163,9 @@ export class SqsCore {
     ListMessageMoveTasks: (i) => this.listMessageMoveTasks(i),
   };
 
-  /** Runs one action; unknown actions are an `InvalidAction` error. */
+  /** Runs one action; unknown actions (including Object.prototype's names) are an `InvalidAction` error. */
   async handle(action: string, input: Input, signal?: AbortSignal): Promise<Output> {
-    const fn = this.actions[action];
+    const fn = actionHandler(this.actions, action);
     if (!fn) throw errors.invalidAction(action);
     return fn(input ?? {}, signal);
   }
@@ -275,25 +278,38 @@ export class SqsCore {
 
   // --- queues --------------------------------------------------------------------------------------------------
 
+  /**
+   * The queue a QueueUrl names: `http(s)://<any host>/<account id>/<queue name>`. As in SQS
+   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html#API_SendMessage_Errors,
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/troubleshooting-api-errors.html):
+   * a URL that is not an http(s) queue URL, or whose account id is not an account id, is `InvalidAddress` ("The
+   * specified ID is invalid"; the SDKs document it as "The accountId is invalid"); another account's queue is
+   * `QueueDoesNotExist`, SQS's answer for a queue that "does not exist or you do not have access to it": this
+   * endpoint is one account, ACCOUNT_ID, the one its own queue URLs and ARNs name.
+   */
   private queueOf(input: Input): QueueState {
     const url = input.QueueUrl;
     if (url === undefined || url === null || url === '') throw errors.missingParameter('QueueUrl');
-    if (typeof url !== 'string') throw errors.invalidAddress(String(url));
-    let name: string | undefined;
+    if (typeof url !== 'string') throw errors.invalidAddress(text(url));
+    let parsed: URL;
     try {
-      // The SDK may send the URL with any host (its own endpoint, the Docker host name...): match by the name.
-      const parts = new URL(url).pathname.split('/').filter(Boolean);
-      name = parts.length === 2 ? parts[1] : undefined;
+      parsed = new URL(url);
     } catch {
       throw errors.invalidAddress(url);
     }
-    if (!name) throw errors.invalidAddress(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw errors.invalidAddress(url);
+    // The SDK may send the URL with any host (its own endpoint, the Docker host name...): the path picks the queue.
+    const parts = parsed.pathname.split('/').filter(Boolean);
+    if (parts.length !== 2) throw errors.invalidAddress(url);
+    const [account, name] = parts as [string, string];
+    if (!/^\d{12}$/.test(account)) throw errors.invalidAddress(url);
     let decoded: string;
     try {
       decoded = decodeURIComponent(name);
     } catch {
       throw errors.invalidAddress(url);
     }
+    if (account !== ACCOUNT_ID) throw errors.queueDoesNotExist(decoded);
     const q = this.queues.get(decoded);
     if (!q) throw errors.queueDoesNotExist(decoded);
     return q;
@@ -329,7 +345,7 @@ export class SqsCore {
     }
     const now = this.now();
     const all = { ...DEFAULTS, ...(fifo ? FIFO_DEFAULTS : {}), ...attrs };
-    const tags = (input.tags ?? input.Tags ?? {}) as Record<string, string>;
+    const tags = tagMap(input.tags ?? input.Tags);
     this.putQueue(name, all, { ...tags }, now, now);
     this.persist({ o: 'cq', name, attrs: all, tags, created: now, modified: now });
     return { QueueUrl: this.queueUrl(name) };
@@ -339,7 +355,7 @@ export class SqsCore {
   private checkAttributes(name: string, given: Record<string, unknown>, fifo: boolean, creating: boolean): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, raw] of Object.entries(given)) {
-      const v = typeof raw === 'string' ? raw : String(raw);
+      const v = text(raw);
       if (k === 'FifoQueue') {
         if (!creating) throw errors.invalidAttributeName(k);
         out[k] = v;
@@ -368,14 +384,17 @@ export class SqsCore {
   }
 
   private checkRedrivePolicy(name: string, value: string, fifo: boolean): string {
-    let parsed: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+    let parsed: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | null;
     try {
       parsed = JSON.parse(value) as typeof parsed;
     } catch {
+      parsed = null;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw errors.invalidAttributeValue('Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map.');
     }
     const arn = parsed.deadLetterTargetArn;
-    const max = Number(parsed.maxReceiveCount);
+    const max = numberOf(parsed.maxReceiveCount);
     if (typeof arn !== 'string' || !Number.isInteger(max) || max < 1 || max > 1000) {
       throw errors.invalidAttributeValue(
         'Invalid value for the parameter RedrivePolicy. Reason: needs deadLetterTargetArn and maxReceiveCount (1 to 1000).',
@@ -448,7 +467,7 @@ export class SqsCore {
 
   private getQueueAttributes(input: Input): Output {
     const q = this.queueOf(input);
-    const names = (Array.isArray(input.AttributeNames) ? input.AttributeNames : []) as string[];
+    const names = (Array.isArray(input.AttributeNames) ? input.AttributeNames : []) as unknown[];
     q.queue.tick(this.now());
     const all: Record<string, string> = {
       ...q.attrs,
@@ -461,9 +480,10 @@ export class SqsCore {
     };
     const out: Record<string, string> = {};
     for (const n of names.includes('All') ? Object.keys(all) : names) {
-      if (!(n in all)) {
-        if (SETTABLE.has(n) || COMPUTED.includes(n) || n === 'FifoQueue') continue;
-        throw errors.invalidAttributeName(n);
+      // Own keys only: `constructor` or `__proto__` is an unknown attribute, not something inherited.
+      if (typeof n !== 'string' || !Object.hasOwn(all, n)) {
+        if (typeof n === 'string' && (SETTABLE.has(n) || COMPUTED.includes(n) || n === 'FifoQueue')) continue;
+        throw errors.invalidAttributeName(text(n));
       }
       out[n] = all[n]!;
     }
@@ -481,14 +501,16 @@ export class SqsCore {
 
   private tagQueue(input: Input): Output {
     const q = this.queueOf(input);
-    q.tags = { ...q.tags, ...((input.Tags ?? {}) as Record<string, string>) };
+    q.tags = { ...q.tags, ...tagMap(input.Tags) };
     this.persist({ o: 'tg', q: q.name, tags: { ...q.tags } });
     return {};
   }
 
   private untagQueue(input: Input): Output {
     const q = this.queueOf(input);
-    for (const k of (input.TagKeys ?? []) as string[]) delete q.tags[k];
+    const keys = input.TagKeys ?? [];
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) throw errors.invalidParameterValue('TagKeys must be a list of strings.');
+    for (const k of keys as string[]) delete q.tags[k];
     this.persist({ o: 'tg', q: q.name, tags: { ...q.tags } });
     return {};
   }
@@ -519,9 +541,9 @@ export class SqsCore {
     if (size > max) throw errors.invalidParameterValue(`One or more parameters are invalid. Reason: Message must be shorter than ${max} bytes.`);
     if (q.queue.fifo) {
       if (typeof entry.MessageGroupId !== 'string' || entry.MessageGroupId === '') throw errors.missingParameter('MessageGroupId');
-      if (entry.DelaySeconds !== undefined && entry.DelaySeconds !== null && Number(entry.DelaySeconds) !== 0) {
+      if (entry.DelaySeconds !== undefined && entry.DelaySeconds !== null && numberOf(entry.DelaySeconds) !== 0) {
         throw errors.invalidParameterValue(
-          `Value ${String(entry.DelaySeconds)} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`,
+          `Value ${text(entry.DelaySeconds)} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`,
         );
       }
       if (entry.MessageDeduplicationId === undefined && q.attrs.ContentBasedDeduplication !== 'true') {
@@ -535,7 +557,7 @@ export class SqsCore {
     for (const key of ['MessageGroupId', 'MessageDeduplicationId'] as const) {
       const v = entry[key];
       if (v !== undefined && (typeof v !== 'string' || !/^[\x21-\x7E]{1,128}$/.test(v))) {
-        throw errors.invalidParameterValue(`Value ${String(v)} for parameter ${key} is invalid. Reason: 1 to 128 printable ASCII characters.`);
+        throw errors.invalidParameterValue(`Value ${text(v)} for parameter ${key} is invalid. Reason: 1 to 128 printable ASCII characters.`);
       }
     }
     intParam(entry.DelaySeconds, 'DelaySeconds', 0, 900);
@@ -729,12 +751,10 @@ export class SqsCore {
 
   private formatReceived(q: QueueState, msgs: StoredMessage[], input: Input): Output {
     if (msgs.length === 0) return {};
-    const sysNames = new Set([
-      ...((Array.isArray(input.AttributeNames) ? input.AttributeNames : []) as string[]),
-      ...((Array.isArray(input.MessageSystemAttributeNames) ? input.MessageSystemAttributeNames : []) as string[]),
-    ]);
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    const sysNames = new Set([...strings(input.AttributeNames), ...strings(input.MessageSystemAttributeNames)]);
     const allSys = sysNames.has('All');
-    const attrNames = (Array.isArray(input.MessageAttributeNames) ? input.MessageAttributeNames : []) as string[];
+    const attrNames = strings(input.MessageAttributeNames);
     const wantAttr = (name: string) =>
       attrNames.some((p) => p === 'All' || p === '.*' || p === name || (p.endsWith('.*') && name.startsWith(p.slice(0, -1))));
     return {
@@ -959,6 +979,15 @@ export class SqsCore {
         })),
     };
   }
+}
+
+/** Tags as a map of strings (CreateQueue's `tags`, TagQueue's `Tags`); own keys only, so `__proto__` stays a tag. */
+function tagMap(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw errors.invalidParameterValue('Tags must be a map of tag keys to string values.');
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
 function toStored(m: PersistedMessage): StoredMessage {

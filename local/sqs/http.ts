@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../src/log.js';
 import { BodyTooLarge, parseJsonObject, readBody, sendJson, targetAction } from '../awsJson.js';
+import { serverTimeoutOptions, type ServerTimeouts } from '../../src/serverTimeouts.js';
 import type { SqsCore } from './core.js';
 import { errors, SqsError } from './errors.js';
 
@@ -12,6 +13,8 @@ export interface SqsHttpOptions {
   commit: () => Promise<void>;
   /** True once the endpoint is stopping: answers then close their connection, so clients do not keep polling it. */
   closing?: () => boolean;
+  /** How long a client may take to send a request, and idle keep-alive time (defaults: `serverTimeoutOptions`). */
+  timeouts?: ServerTimeouts;
 }
 
 const TARGET_PREFIX = 'AmazonSQS.';
@@ -25,15 +28,14 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * Signatures are not checked: this endpoint is for loopback use.
  */
 export function createSqsServer(opts: SqsHttpOptions): Server {
-  const server = createServer((req, res) => {
+  // The request timeout covers receiving a request only, so a long poll (up to 20 s) is never cut by it; idle
+  // keep-alive sockets stay open longer than SDK clients reuse them.
+  const server = createServer(serverTimeoutOptions(opts.timeouts), (req, res) => {
     void handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err }, 'sqs request failed');
       if (!res.headersSent) sendError(res, randomUUID(), errors.internal());
     });
   });
-  // Long polls last up to 20 s; keep idle keep-alive sockets longer than SDK clients reuse them.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -56,8 +58,9 @@ export function createSqsServer(opts: SqsHttpOptions): Server {
         // After an oversized body the connection is not reusable: the rest of the body was not read.
         res.setHeader('connection', 'close');
         sendError(res, requestId, errors.batchTooLong(err.size, err.max));
-        return;
       }
+      // Otherwise the client went away mid-body, or was cut off by the request timeout: nobody is left to answer.
+      return;
     }
     if (!input) {
       sendError(res, requestId, errors.serialization('The request body is not a JSON object.'));

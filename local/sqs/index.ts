@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../../src/log.js';
 import { listen } from '../awsJson.js';
+import { type ServerTimeouts } from '../../src/serverTimeouts.js';
 import type { RunningPart } from '../part.js';
 import { SqsCore } from './core.js';
 import { createSqsServer } from './http.js';
@@ -16,6 +17,8 @@ export interface SqsOptions {
   logger: Logger;
   /** fdatasync each group of changes before answering (default true); false trades power-cut safety for speed. */
   sync?: boolean;
+  /** HTTP server timeouts (defaults: `serverTimeoutOptions` in local/awsJson.ts). */
+  timeouts?: ServerTimeouts;
 }
 
 export interface RunningSqs extends RunningPart {
@@ -52,7 +55,7 @@ export async function startSqs(opts: SqsOptions): Promise<RunningSqs> {
   sink.journal = journal;
   const j = journal;
   let closing: Promise<void> | undefined;
-  const server = createSqsServer({ core, logger, commit: () => j.commit(), closing: () => closing !== undefined });
+  const server = createSqsServer({ core, logger, commit: () => j.commit(), closing: () => closing !== undefined, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) });
   url = await listen(server, opts.port, opts.host);
   logger.debug({ url, dataDir: opts.dataDir }, 'sqs endpoint listening');
 

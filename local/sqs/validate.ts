@@ -11,6 +11,32 @@ export const ACCOUNT_ID = '000000000000';
 // eslint-disable-next-line no-control-regex -- tab, LF and CR are exactly the control characters SQS allows
 const FORBIDDEN_CHAR = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
+/**
+ * A request value as text, for an error message or an attribute value. `String(v)` is not safe on parsed JSON: an
+ * object such as `{"toString": 1}` has no callable toString or valueOf, and String() throws a TypeError on it.
+ */
+export function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+/** A request value as a number: numbers as they are, numeric strings converted, anything else NaN (never throws). */
+export function numberOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return Number.NaN;
+}
+
+/**
+ * Canonical standard base64 (the alphabet with `+/`, `=` padding, unused bits zero), which is what the AWS JSON
+ * protocol carries a blob as. `Buffer.from(s, 'base64')` never fails: it skips what it cannot read, so a value that
+ * is not base64 would otherwise be stored and answered with an MD5 of other bytes than the sender meant.
+ */
+export function isBase64(value: string): boolean {
+  return value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && Buffer.from(value, 'base64').toString('base64') === value;
+}
+
 export function checkCharacters(text: string, what: string): void {
   const bad = FORBIDDEN_CHAR.exec(text);
   if (bad) {
@@ -46,6 +72,12 @@ export function checkMessageAttributes(attrs: unknown, what = 'message attribute
     if (value.DataType.startsWith('Binary')) {
       if (typeof value.BinaryValue !== 'string' || value.BinaryValue.length === 0) {
         throw errors.invalidParameterValue(`The message attribute '${name}' with type 'Binary' must use field 'Binary'.`);
+      }
+      // BinaryValue is a "Base64-encoded binary data object" in the JSON protocol
+      // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_MessageAttributeValue.html);
+      // SQS validates attribute values with InvalidParameterValue, so a value that is not base64 is refused so too.
+      if (!isBase64(value.BinaryValue)) {
+        throw errors.invalidParameterValue(`The message attribute '${name}' with type 'Binary' must carry its value as base64 in 'BinaryValue'.`);
       }
       size += Buffer.from(value.BinaryValue, 'base64').length;
     } else {
@@ -91,7 +123,7 @@ export function intParam(value: unknown, name: string, min: number, max: number)
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw errors.invalidParameterValue(`Value ${String(value)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`);
+    throw errors.invalidParameterValue(`Value ${text(value)} for parameter ${name} is invalid. Reason: must be between ${min} and ${max}.`);
   }
   return n;
 }
