@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.js';
 import { buildService } from '../src/service.js';
 import { testConfig } from './support/orders.js';
+import { unfinished } from './support/rawHttp.js';
 
 const REQUEST_TIMEOUT_MS = 500;
 let app: FastifyInstance;
@@ -17,27 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-/** Writes `head` on a raw connection and nothing more; resolves with what came back once the server closes it. */
-async function unfinished(head: string): Promise<{ ms: number; response: string }> {
-  const socket = connect(port, '127.0.0.1');
-  const started = performance.now();
-  let response = '';
-  socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(head);
-  const guard = setTimeout(() => socket.destroy(), 20_000);
-  await new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  clearTimeout(guard);
-  return { ms: performance.now() - started, response };
-}
-
 describe('service request timeout', () => {
   it('answers 408 and closes a request whose body never arrives in full, and keeps serving', async () => {
-    const { ms, response } = await unfinished('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"item":"t');
+    const { ms, response } = await unfinished(`http://127.0.0.1:${port}`, 'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"item":"t');
     expect(response).toMatch(/^HTTP\/1\.1 408 /);
     expect(ms).toBeGreaterThan(REQUEST_TIMEOUT_MS / 2);
     // Node checks every connectionsCheckingInterval, derived from the limit (its own default is 30 s).
     expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS + 3_000);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-  }, 40_000);
+  });
 });

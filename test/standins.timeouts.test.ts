@@ -5,7 +5,6 @@
  * is not cut by the same timeout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -19,27 +18,13 @@ import { startSecretsManager } from '../local/secretsmanager/index.js';
 import { startTestSqs, type TestSqs } from '../local/sqs/testing.js';
 import type { TokenVerifier } from '../src/auth/types.js';
 import { createLogger } from '../src/log.js';
+import { unfinished } from './support/rawHttp.js';
 
 const REQUEST_TIMEOUT_MS = 600;
 const timeouts: ServerTimeouts = { requestTimeoutMs: REQUEST_TIMEOUT_MS, headersTimeoutMs: 400 };
 /** The timeout, the check interval and scheduling on a busy 2-core machine: a stuck request would take minutes. */
 const CLOSED_WITHIN_MS = REQUEST_TIMEOUT_MS + 2500;
 const logger = createLogger({ level: 'silent' });
-
-/** Sends `head` (and nothing more) on a raw connection; resolves with what came back once the server closes it. */
-async function unfinished(url: string, head: string): Promise<{ ms: number; response: string }> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  const started = performance.now();
-  let response = '';
-  socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(head);
-  const guard = setTimeout(() => socket.destroy(), 15_000);
-  await new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  clearTimeout(guard);
-  return { ms: performance.now() - started, response };
-}
 
 /** A POST that declares 100 bytes of body and sends 10. */
 const shortBody = (host: string, path: string, headers: string) => `POST ${path} HTTP/1.1\r\nHost: ${host}\r\n${headers}Content-Length: 100\r\n\r\n{"a":"012"`;
