@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { actionHandler, isWellFormed } from '../awsJson.js';
+import { CHALLENGE_SESSION_MINUTES, domainDescription, userPoolClientType, userPoolType, WRITABLE_ATTRIBUTES } from './describe.js';
 import { CognitoError, OAuthError } from './errors.js';
 import { checkPasswordPolicy } from './password.js';
 import { ADMIN_SCOPE, type UserPool, type Tokens } from './pool.js';
@@ -11,8 +12,6 @@ type Handler = (input: Input, ctx: { signed: boolean }) => Promise<unknown>;
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 export const AMZ_JSON = 'application/x-amz-json-1.1';
-// Standard attributes a user may hold besides the ones the pool manages (sub, email, email_verified).
-const WRITABLE_ATTRIBUTES = new Set(['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'locale', 'zoneinfo', 'picture', 'website', 'profile', 'gender', 'birthdate', 'updated_at']);
 
 const notNull = (field: string) => new CognitoError('InvalidParameterException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
 
@@ -39,7 +38,7 @@ function attributes(input: Input, key: string): Record<string, string> {
   for (const item of list as { Name?: unknown; Value?: unknown }[]) {
     if (typeof item?.Name !== 'string' || typeof (item.Value ?? '') !== 'string') throw new CognitoError('InvalidParameterException', 'Attribute name and value must be strings.');
     const name = item.Name;
-    if (!['email', 'email_verified', 'sub'].includes(name) && !WRITABLE_ATTRIBUTES.has(name) && !name.startsWith('custom:')) {
+    if (!['email', 'email_verified', 'sub'].includes(name) && !WRITABLE_ATTRIBUTES.includes(name) && !name.startsWith('custom:')) {
       throw new CognitoError('InvalidParameterException', `Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
     }
     if (name === 'sub') throw new CognitoError('InvalidParameterException', 'Cannot modify an already provided sub attribute.');
@@ -102,15 +101,20 @@ function authResult(t: Tokens) {
  * `{ __type, message }` with HTTP 400. Admin actions need a SigV4-signed request (any credentials: there is no IAM
  * here), which a web page cannot send cross-origin (CORS below does not allow the Authorization header).
  */
-export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void {
+export function registerUserPoolApi(app: FastifyInstance, pool: UserPool, baseUrl: () => string): void {
   // Sign-in challenges (NEW_PASSWORD_REQUIRED after AdminCreateUser), keyed by an opaque session value.
   const challenges = new Map<string, { sub: string; clientId: string; expiresAt: number }>();
 
-  const admin = (h: Handler): Handler => async (input, ctx) => {
+  // Calls Cognito authorizes with IAM (SigV4); `admin` ones also name the pool.
+  const signed = (h: Handler): Handler => async (input, ctx) => {
     if (!ctx.signed) throw new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
-    pool.requirePool(str(input, 'UserPoolId'));
     return h(input, ctx);
   };
+  const admin = (h: Handler): Handler =>
+    signed(async (input, ctx) => {
+      pool.requirePool(str(input, 'UserPoolId'));
+      return h(input, ctx);
+    });
 
   const signIn = async (user: UserRecord, clientId: string) => {
     const client = pool.requireClient(clientId);
@@ -157,7 +161,7 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
         const user = await pool.authenticate(params.USERNAME, params.PASSWORD);
         if (user.status === 'FORCE_CHANGE_PASSWORD') {
           const session = randomBytes(48).toString('base64url');
-          challenges.set(session, { sub: user.sub, clientId, expiresAt: Date.now() + 3 * 60_000 });
+          challenges.set(session, { sub: user.sub, clientId, expiresAt: Date.now() + CHALLENGE_SESSION_MINUTES * 60_000 });
           return {
             ChallengeName: 'NEW_PASSWORD_REQUIRED',
             Session: session,
@@ -319,6 +323,34 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool): void 
       if (!Number.isInteger(offset) || offset < 0) throw new CognitoError('InvalidParameterException', 'Invalid pagination token.');
       const next = offset + limit < users.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
       return { Users: users.slice(offset, offset + limit).map(userType), ...(next ? { PaginationToken: next } : {}) };
+    }),
+    // Pool descriptions, for tools and libraries that read the pool's settings (see describe.ts).
+    DescribeUserPool: admin(async () => ({ UserPool: userPoolType(pool, baseUrl()) })),
+    DescribeUserPoolClient: admin(async (i) => ({ UserPoolClient: userPoolClientType(pool, pool.requireClient(str(i, 'ClientId'))) })),
+    ListUserPoolClients: admin(async (i) => {
+      const max = i.MaxResults ?? 60;
+      if (typeof max !== 'number' || !Number.isInteger(max)) throw new CognitoError('SerializationException', 'MaxResults must be an integer');
+      if (max < 1 || max > 60) throw new CognitoError('InvalidParameterException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 60'}`);
+      const type = optStr(i, 'ClientType');
+      if (type !== undefined && type !== 'REGULAR' && type !== 'DCR') throw new CognitoError('InvalidParameterException', `1 validation error detected: Value '${type}' at 'clientType' failed to satisfy constraint: Member must satisfy enum value set: [REGULAR, DCR]`);
+      // No client here comes from dynamic client registration.
+      const clients = type === 'DCR' ? [] : pool.listClients();
+      // The token is the offset of the next page, as in ListUsers.
+      const token = optStr(i, 'NextToken');
+      const offset = token === undefined ? 0 : Number(/^[1-9][0-9]{0,8}$/.exec(Buffer.from(token, 'base64url').toString())?.[0] ?? NaN);
+      if (Number.isNaN(offset)) throw new CognitoError('InvalidParameterException', 'Invalid pagination token.');
+      const next = offset + max < clients.length ? Buffer.from(String(offset + max)).toString('base64url') : undefined;
+      return {
+        UserPoolClients: clients.slice(offset, offset + max).map((c) => ({ ClientId: c.clientId, UserPoolId: pool.userPoolId, ClientName: c.clientId })),
+        ...(next ? { NextToken: next } : {}),
+      };
+    }),
+    GetUserPoolMfaConfig: admin(async () => ({ MfaConfiguration: 'OFF' })),
+    // Takes no pool id. An unknown domain is no error in Cognito: it answers an empty DomainDescription.
+    DescribeUserPoolDomain: signed(async (i) => {
+      const domain = str(i, 'Domain');
+      if (domain === '') throw new CognitoError('InvalidParameterException', "1 validation error detected: Value '' at 'domain' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      return { DomainDescription: domainDescription(pool, baseUrl(), domain) };
     }),
   };
 

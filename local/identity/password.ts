@@ -8,18 +8,30 @@ const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number,
 // Cognito's symbol set for its password policy.
 const SYMBOLS = `^$*.[]{}()?"!@#%&/\\,><':;|_~\`=+- `;
 
-/** Cognito's default policy: at least 8 characters with upper case, lower case, a digit and a symbol. */
+/**
+ * The pool's password policy, in the shape of Cognito's `PasswordPolicyType` (Cognito's default): DescribeUserPool
+ * reports this object and `checkPasswordPolicy` enforces it, so the two cannot drift apart.
+ */
+export const PASSWORD_POLICY: Readonly<{ MinimumLength: number; RequireUppercase: boolean; RequireLowercase: boolean; RequireNumbers: boolean; RequireSymbols: boolean }> = {
+  MinimumLength: 8,
+  RequireUppercase: true,
+  RequireLowercase: true,
+  RequireNumbers: true,
+  RequireSymbols: true,
+};
+
+/** Enforces PASSWORD_POLICY: at least 8 characters with upper case, lower case, a digit and a symbol. */
 export function checkPasswordPolicy(password: string): void {
   const fail = (why: string) => new CognitoError('InvalidPasswordException', `Password did not conform with policy: ${why}`);
   // A lone surrogate is no character: scrypt would hash it as U+FFFD, so two different passwords would match.
   if (!isWellFormed(password)) throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must be a well-formed Unicode string");
-  if (password.length < 8) throw fail('Password not long enough');
+  if (password.length < PASSWORD_POLICY.MinimumLength) throw fail('Password not long enough');
   if (password.length > 256) throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256");
   if (/^\s|\s$/.test(password)) throw new CognitoError('InvalidParameterException', 'Password cannot begin or end with a space.');
-  if (!/[A-Z]/.test(password)) throw fail('Password must have uppercase characters');
-  if (!/[a-z]/.test(password)) throw fail('Password must have lowercase characters');
-  if (!/[0-9]/.test(password)) throw fail('Password must have numeric characters');
-  if (![...password].some((c) => SYMBOLS.includes(c))) throw fail('Password must have symbol characters');
+  if (PASSWORD_POLICY.RequireUppercase && !/[A-Z]/.test(password)) throw fail('Password must have uppercase characters');
+  if (PASSWORD_POLICY.RequireLowercase && !/[a-z]/.test(password)) throw fail('Password must have lowercase characters');
+  if (PASSWORD_POLICY.RequireNumbers && !/[0-9]/.test(password)) throw fail('Password must have numeric characters');
+  if (PASSWORD_POLICY.RequireSymbols && ![...password].some((c) => SYMBOLS.includes(c))) throw fail('Password must have symbol characters');
 }
 
 const N = 16384;

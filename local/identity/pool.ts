@@ -97,6 +97,10 @@ export class UserPool {
   readonly issuer: string;
   readonly region: string;
   private readonly clients = new Map<string, AppClient>();
+  /** When each client was first registered and last replaced on this server (epoch ms), for DescribeUserPoolClient. */
+  private readonly clientDates = new Map<string, { createdAt: number; updatedAt: number }>();
+  /** When this server applied the pool's configuration (clients, token lifetimes): DescribeUserPool's LastModifiedDate. */
+  readonly configuredAt = Date.now();
   private readonly authCodes = new Map<string, AuthCode>();
   private readonly sessions = new Map<string, Session>();
   /** Browsers that just signed up (cookie value -> sub), so confirming in the same browser signs in, as in Cognito. */
@@ -121,6 +125,17 @@ export class UserPool {
   get userPoolId(): string {
     return this.opts.userPoolId;
   }
+  /** Lifetime of ID and access tokens, and of refresh tokens, in seconds. */
+  get tokenTtlSeconds(): number {
+    return this.opts.tokenTtlSeconds;
+  }
+  get refreshTtlSeconds(): number {
+    return this.opts.refreshTtlSeconds;
+  }
+  /** When the pool (its state file) was created, epoch ms. */
+  get createdAt(): number {
+    return this.state.createdAt;
+  }
   get jwks() {
     return { keys: [this.opts.key.publicJwk] };
   }
@@ -133,6 +148,17 @@ export class UserPool {
 
   setClient(client: AppClient): void {
     this.clients.set(client.clientId, { ...client, callbackUrls: [...client.callbackUrls], logoutUrls: [...client.logoutUrls] });
+    const now = Date.now();
+    this.clientDates.set(client.clientId, { createdAt: this.clientDates.get(client.clientId)?.createdAt ?? now, updatedAt: now });
+  }
+
+  /** Every registered app client, in the order they were first registered. */
+  listClients(): AppClient[] {
+    return [...this.clients.values()];
+  }
+
+  clientDatesOf(client: AppClient): { createdAt: number; updatedAt: number } {
+    return this.clientDates.get(client.clientId) ?? { createdAt: this.configuredAt, updatedAt: this.configuredAt };
   }
 
   findClient(clientId: string | undefined): AppClient | undefined {

@@ -113,7 +113,7 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
   });
   await app.register(formbody);
   let baseUrl = '';
-  registerUserPoolApi(app, pool);
+  registerUserPoolApi(app, pool, () => baseUrl);
   registerOAuth(app, pool, () => baseUrl);
   registerPages(app, pool);
   app.get('/health', async () => ({ status: 'ok', userPoolId: pool.userPoolId }));

@@ -54,6 +54,11 @@ export interface IdentityState {
   refreshTokens: Record<string, RefreshRecord>;
   /** `origin_jti`s whose tokens were revoked (RevokeToken), kept until those tokens would have expired anyway. */
   revokedOrigins: Record<string, number>;
+  /**
+   * When this pool (this data folder's state) was created, epoch ms: DescribeUserPool's CreationDate. Files written
+   * before it was kept get the oldest user's creation time, or the time they were opened.
+   */
+  createdAt: number;
 }
 
 const STATE_FILE = 'state.json';
@@ -64,7 +69,7 @@ const STATE_FILE = 'state.json';
  */
 const dict = <T>(from: Record<string, T> = {}): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, from);
 
-const empty = (): IdentityState => ({ version: 1, users: dict(), groups: dict(), refreshTokens: dict(), revokedOrigins: dict() });
+const empty = (): IdentityState => ({ version: 1, users: dict(), groups: dict(), refreshTokens: dict(), revokedOrigins: dict(), createdAt: Date.now() });
 
 /**
  * The pool's users and long-lived state as one JSON document in the data folder (mode 0600), rewritten atomically
@@ -86,7 +91,9 @@ export class StateFile {
       const parsed = JSON.parse(await readFile(path, 'utf8')) as IdentityState;
       if (parsed.version !== 1 || typeof parsed.users !== 'object') throw new Error(`${path}: not an identity state file (version ${String(parsed.version)})`);
       await chmod(path, 0o600);
-      const state: IdentityState = { version: 1, users: dict(parsed.users), groups: dict(parsed.groups), refreshTokens: dict(parsed.refreshTokens), revokedOrigins: dict(parsed.revokedOrigins) };
+      const users = dict(parsed.users);
+      const createdAt = typeof parsed.createdAt === 'number' ? parsed.createdAt : Object.values(users).reduce((min, u) => Math.min(min, u.createdAt), Date.now());
+      const state: IdentityState = { version: 1, users, groups: dict(parsed.groups), refreshTokens: dict(parsed.refreshTokens), revokedOrigins: dict(parsed.revokedOrigins), createdAt };
       return new StateFile(path, state, false);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
