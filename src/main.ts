@@ -15,7 +15,7 @@ const ROLES: Record<string, (store: ConfigStore, l: Logger) => Promise<RunningRo
 };
 
 /** Settings read once at start-up (a new value needs a restart): say so when a refresh changes one. */
-const RESTART_KEYS: readonly (keyof Config)[] = ['DATABASE_URL', 'DATABASE_POOL_MAX', 'ORDER_EVENTS_QUEUE_URL', 'WEBHOOK_SENDER_FUNCTION', 'LOG_LEVEL'];
+const RESTART_KEYS: readonly (keyof Config)[] = ['DATABASE_URL', 'DATABASE_POOL_MAX', 'ORDER_EVENTS_QUEUE_URL', 'OUTBOX_SWEEP_SECONDS', 'WEBHOOK_SENDER_FUNCTION', 'LOG_LEVEL'];
 
 async function main(argv: string[]): Promise<void> {
   const role = argv[0];

@@ -39,7 +39,7 @@ export interface RoleDeps {
    */
   currentConfig?: () => Config;
   /** Relay tuning (tests, benchmarks). */
-  relay?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'concurrency' | 'idleMs' | 'backoff' | 'leaseSeconds'>>;
+  relay?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'concurrency' | 'sweepMs' | 'backoff' | 'leaseSeconds'>>;
   /** Worker tuning (tests use short visibility timeouts). */
   worker?: Partial<Pick<WorkerOptions, 'waitTimeSeconds' | 'visibilityTimeout' | 'heartbeatInterval' | 'drainTimeoutMs'>>;
 }
@@ -60,7 +60,15 @@ export async function runService(config: Config, logger: Logger, deps: RoleDeps 
     publisher = sqsPublisher(sqs, queueUrl);
   }
   const verifier = deps.verifier ?? tokenVerifierFromConfig(config);
-  const relay = createOutboxRelay({ db, publisher, logger: logger.child({ component: 'relay' }), ...deps.relay });
+  // The relay sends right after each order commits (onOrderPlaced) and otherwise only sweeps every
+  // OUTBOX_SWEEP_SECONDS, so an idle service lets Aurora pause (docs/orders.md, "Outbox relay").
+  const relay = createOutboxRelay({
+    db,
+    publisher,
+    logger: logger.child({ component: 'relay' }),
+    sweepMs: config.OUTBOX_SWEEP_SECONDS * 1000,
+    ...deps.relay,
+  });
   let draining = false;
   const app = await buildService({ config, logger, db, verifier, onOrderPlaced: relay.wake, isReady: () => !draining });
   await app.listen({ host: config.SERVICE_HOST, port: config.SERVICE_PORT });
@@ -114,6 +122,7 @@ export async function runWorker(config: Config, logger: Logger, deps: RoleDeps =
     concurrency: config.WORKER_CONCURRENCY,
     visibilityTimeout: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
     waitTimeSeconds: config.WORKER_WAIT_TIME_SECONDS,
+    maxReceiveCount: config.ORDER_EVENTS_MAX_RECEIVE_COUNT,
     ...deps.worker,
   });
   worker.start();

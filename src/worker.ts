@@ -19,6 +19,11 @@ export interface WorkerOptions {
   heartbeatInterval?: number;
   /** How long stop() waits for a batch in flight. Default 25 s (ECS stops a task 30 s after SIGTERM). */
   drainTimeoutMs?: number;
+  /**
+   * The queue's RedrivePolicy maxReceiveCount: an event still not handled on that receive goes to the dead-letter
+   * queue next, so its order is marked failed. Unset: orders are never marked failed here.
+   */
+  maxReceiveCount?: number;
 }
 
 export interface Worker {
@@ -54,6 +59,9 @@ export function createWorker(opts: WorkerOptions): Worker {
       valid.push({ message, handled: { event: parsed.event, body: JSON.stringify(parsed.event) } });
     }
     const done = await opts.handler.handle(valid.map((v) => v.handled));
+    // SQS moves a message to the DLQ once its receive count exceeds maxReceiveCount: this was its last chance.
+    const last = valid.filter((v) => !done.has(v.handled.event.id) && opts.maxReceiveCount !== undefined && Number(v.message.Attributes?.ApproximateReceiveCount) >= opts.maxReceiveCount);
+    if (last.length) await opts.handler.markDeadLettered(last.map((v) => v.handled.event));
     return valid.filter((v) => done.has(v.handled.event.id)).map((v) => v.message);
   }
 

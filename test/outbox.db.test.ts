@@ -101,7 +101,7 @@ describe('outbox relay', () => {
     // Each replica has its own connection pool on PostgreSQL; PGlite has one connection, shared.
     const extra: Db[] = t.url ? [openPg({ connectionString: t.url, poolMax: 4 }), openPg({ connectionString: t.url, poolMax: 4 })] : [];
     const dbs = t.url ? extra : [t.db, t.db];
-    const relays = [...dbs, ...dbs].map((db) => createOutboxRelay({ db, publisher: sqsPublisher(client, queueUrl), logger: silent, concurrency: 3, idleMs: 20 }));
+    const relays = [...dbs, ...dbs].map((db) => createOutboxRelay({ db, publisher: sqsPublisher(client, queueUrl), logger: silent, concurrency: 3, sweepMs: 60_000 }));
     for (const r of relays) r.start();
     try {
       await waitFor('every row sent', async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL')).rows[0]?.n === 0);
@@ -130,7 +130,7 @@ describe('the queue endpoint goes away', () => {
       db: t.db,
       verifier: issuer.verifier(),
       sqs: roleClient,
-      relay: { idleMs: 50, backoff: { initialMs: 100, maxMs: 1000 } },
+      relay: { backoff: { initialMs: 100, maxMs: 1000 } },
     });
     const worker = await runWorker(config, logger, { db: t.db, sqs: roleClient, worker: { waitTimeSeconds: 1, visibilityTimeout: 5 } });
     const sub = `u-${randomUUID()}`;

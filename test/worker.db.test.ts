@@ -45,6 +45,9 @@ describe('order -> outbox -> SQS -> worker', () => {
     await waitFor('the notification', async () => (await notificationsOf(sub)) === 1);
     const { rows } = await p.t.db.query<{ order_id: string; message: string }>('SELECT order_id, message FROM notifications WHERE user_sub = $1', [sub]);
     expect(rows).toEqual([{ order_id: placed.body.id, message: 'Order placed: 2 × oolong' }]);
+    // The order's status followed it: placed when written, notified once its notification is recorded.
+    expect(placed.body.status).toBe('placed');
+    expect((await call(base, 'GET', `/orders/${placed.body.id}`, { token })).body.status).toBe('notified');
     // The message was deleted, the outbox row marked sent, and nothing more arrives.
     await waitFor('an empty queue', async () => {
       const d = await queueDepth(p.sqs.client, p.queueUrl);
@@ -124,6 +127,34 @@ describe('webhooks', () => {
       await new Promise((r) => failing.close(r));
     }
   });
+});
+
+describe('an order whose event cannot be recorded', () => {
+  it('is marked failed when its event fails its last receive, and notified after a redrive once recording works', async () => {
+    const sub = `doomed-${randomUUID()}`;
+    const token = p.issuer.accessToken({ sub });
+    // Recording this user's notifications fails in the database, as a bug or a bad deploy would make it.
+    await p.t.db.exec(`CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.user_sub LIKE 'doomed-%' THEN RAISE EXCEPTION 'cannot record'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_doomed BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION refuse_doomed();`);
+    try {
+      const before = await queueDepth(p.sqs.client, p.dlqUrl);
+      const placed = await call(base, 'POST', '/orders', { token, body: { item: 'doomed tea', quantity: 1 } });
+      expect(placed.status).toBe(201);
+      // 3 receives, 2 s visibility each; the third failure marks the order, then SQS moves the message.
+      await waitFor('the order marked failed', async () => (await call(base, 'GET', `/orders/${placed.body.id}`, { token })).body.status === 'failed', 25_000, 200);
+      await waitFor('the dead letter', async () => (await queueDepth(p.sqs.client, p.dlqUrl)).visible === before.visible + 1, 25_000, 200);
+      expect(await notificationsOf(sub)).toBe(0);
+
+      // Fixed; the operator redrives (what `npm run dlq -- redrive` does) and the order moves on to notified.
+      await p.t.db.exec('DROP TRIGGER IF EXISTS refuse_doomed ON notifications; DROP FUNCTION IF EXISTS refuse_doomed();');
+      await p.sqs.client.send(new StartMessageMoveTaskCommand({ SourceArn: 'arn:aws:sqs:us-east-1:000000000000:order-events-dlq' }));
+      await waitFor('the order notified', async () => (await call(base, 'GET', `/orders/${placed.body.id}`, { token })).body.status === 'notified', 15_000, 200);
+      expect(await notificationsOf(sub)).toBe(1);
+    } finally {
+      await p.t.db.exec('DROP TRIGGER IF EXISTS refuse_doomed ON notifications; DROP FUNCTION IF EXISTS refuse_doomed();');
+    }
+  }, 40_000);
 });
 
 describe('poison messages', () => {

@@ -31,6 +31,7 @@ async function race(heartbeatInterval: number, suffix: string): Promise<string[]
       await new Promise((r) => setTimeout(r, 5000));
       return new Set(events.map((e) => e.event.id));
     },
+    markDeadLettered: async () => {},
   });
   const logger = createLogger({ level: 'silent' });
   const common = { queueUrl, sqs: sqs.client, logger, concurrency: 1, waitTimeSeconds: 1, visibilityTimeout: 3 };

@@ -45,6 +45,7 @@ describe('worker.stop()', () => {
         finished += events.length;
         return new Set(events.map((e) => e.event.id));
       },
+      markDeadLettered: async () => {},
     };
     const worker = createWorker({ queueUrl, sqs: sqs.client, handler, logger: createLogger({ level: 'silent' }), concurrency: 10, waitTimeSeconds: 1, visibilityTimeout: 10 });
     worker.start();
@@ -61,7 +62,7 @@ describe('worker.stop()', () => {
 
   it('returns at once when idle in a long poll', async () => {
     const { queueUrl } = await createQueues(sqs.client, 5, '-idle');
-    const handler: EventHandler = { handle: async () => new Set() };
+    const handler: EventHandler = { handle: async () => new Set(), markDeadLettered: async () => {} };
     const worker = createWorker({ queueUrl, sqs: sqs.client, handler, logger: createLogger({ level: 'silent' }), concurrency: 10, waitTimeSeconds: 20 });
     worker.start();
     await new Promise((r) => setTimeout(r, 300));

@@ -78,6 +78,11 @@ export const settings = {
   // --- messaging --------------------------------------------------------------------------------------------------
   SQS_ENDPOINT: setting({ schema: url.optional(), doc: 'SQS endpoint override (the local stand-in). Unset: AWS.' }),
   ORDER_EVENTS_QUEUE_URL: setting({ schema: url.optional(), doc: 'URL of the order-events queue (required by the service and the worker).' }),
+  OUTBOX_SWEEP_SECONDS: setting({
+    schema: integer(1, 604800),
+    default: '21600',
+    doc: "How often the service's outbox relay sweeps for unsent rows it was not woken for (a task that died between commit and send). It sends each order right after its commit and runs no statement between sweeps, so this must exceed Aurora's auto-pause delay (dev: 600 s) for an idle database to pause; each sweep resumes a paused one.",
+  }),
   ORDER_EVENTS_DLQ_URL: setting({ schema: url.optional(), doc: 'URL of its dead-letter queue (used by `npm run dlq`).' }),
   ORDER_EVENTS_MAX_RECEIVE_COUNT: setting({ schema: integer(1, 1000), default: '5', doc: "Receives of an order event before SQS moves it to the dead-letter queue (the queue's RedrivePolicy maxReceiveCount)." }),
   WORKER_CONCURRENCY: setting({ schema: positiveInt, default: '10', doc: 'Messages the worker handles at once.' }),

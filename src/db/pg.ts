@@ -13,6 +13,12 @@ export function openPg(opts: PgOptions): Db {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.poolMax,
+    // Set on purpose, not left to pg's defaults: an idle pooled connection keeps Aurora Serverless v2 from pausing
+    // (it pauses only after its auto-pause delay with no user connection: 600 s in dev, 300 s at least). Closing
+    // idle connections after 10 s means an idle process holds none long before that delay runs out.
+    idleTimeoutMillis: 10_000,
+    // The roles close their pool on stop; an idle pool that kept the process alive would show a missing close().
+    allowExitOnIdle: false,
     ...(opts.schema ? { options: `-c search_path=${quoteIdent(opts.schema)}` } : {}),
   });
   // An idle client losing its connection emits here; without a listener that would crash the process.

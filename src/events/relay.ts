@@ -10,8 +10,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Batches in flight at once in this process. Default 2. */
   concurrency?: number;
-  /** How often an idle relay looks for rows nobody woke it for (other replicas' orders). Default 250 ms. */
-  idleMs?: number;
+  /**
+   * How often an idle relay sweeps for rows nobody woke it for (a task that died between commit and send). Default
+   * 6 h (OUTBOX_SWEEP_SECONDS): longer than Aurora's auto-pause delay, so an idle relay lets the database pause.
+   * Between sweeps it runs no statement unless woken, or a timer set by its own activity fires (a backoff, a
+   * refused row's retry, a lease it saw that will expire).
+   */
+  sweepMs?: number;
   /** Backoff while the queue is unreachable: doubles from `initialMs` up to `maxMs`. Default 200 ms .. 5 s. */
   backoff?: { initialMs?: number; maxMs?: number };
   /** How long a claim stays exclusive; a relay that dies mid-send loses it after this. Default 30 s. */
@@ -26,6 +31,7 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
+  /** Sweeps once at once, then every `sweepMs`. */
   start(): void;
   /** Look for rows now (an order just committed). */
   wake(): void;
@@ -50,7 +56,8 @@ interface ClaimedRow {
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const batchSize = Math.min(10, Math.max(1, opts.batchSize ?? 10));
   const concurrency = Math.max(1, opts.concurrency ?? 2);
-  const idleMs = opts.idleMs ?? 250;
+  // setTimeout treats anything above 2^31-1 ms (about 24.8 days) as 1 ms.
+  const sweepMs = Math.min(2_147_483_647, Math.max(1, opts.sweepMs ?? 6 * 3600_000));
   const initialMs = opts.backoff?.initialMs ?? 200;
   const maxMs = opts.backoff?.maxMs ?? 5000;
   const lease = opts.leaseSeconds ?? 30;
@@ -62,21 +69,25 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let loops: Promise<void>[] = [];
   let failures = 0;
   let woken = false;
-  // Idle waits end on wake() or stop(); backoff waits only on stop(), so orders arriving while the queue is down
-  // do not turn the backoff into a hammering.
+  /** Rows this relay has claimed and not yet marked or given back: the lease check leaves them out. */
+  const held = new Set<string>();
+  // Idle waits end only on wake() (an order, a sweep, a retry timer) or stop(): an idle relay runs no statement.
+  // Backoff waits end only on their timer or stop(), so orders arriving while the queue is down do not turn the
+  // backoff into a hammering.
   const idleWaiters = new Set<() => void>();
   const backoffWaiters = new Set<() => void>();
   const release = (set: Set<() => void>) => {
     for (const w of [...set]) w();
   };
-  const pause = (ms: number, set: Set<() => void>) =>
+  /** Waits until released, or `ms` (none: no timer at all). */
+  const pause = (ms: number | undefined, set: Set<() => void>) =>
     new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         set.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
       set.add(done);
     });
   let wakeTimer: NodeJS.Timeout | undefined;
@@ -87,6 +98,32 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       wakeTimer = undefined;
       release(idleWaiters);
     }, wakeDelayMs);
+  };
+
+  // The one retry timer an idle relay may hold, set by its own activity: when the earliest lease it saw (a refused
+  // row's 5 s retry delay, another relay's claim) runs out. It keeps the earliest due time and fires once.
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDue = Infinity;
+  const retryIn = (ms: number) => {
+    const due = Date.now() + ms;
+    if (retryTimer && retryDue <= due) return;
+    clearTimeout(retryTimer);
+    retryDue = due;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      retryDue = Infinity;
+      wake();
+    }, ms);
+  };
+
+  // The rare sweep: rows nobody woke this relay for. Unref'd: it must not keep a process alive on its own.
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const armSweep = () => {
+    sweepTimer = setTimeout(() => {
+      armSweep();
+      wake();
+    }, sweepMs);
+    sweepTimer.unref();
   };
 
   /**
@@ -114,6 +151,26 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   };
 
   /**
+   * Before going idle: marks `ids` sent and, in the same statement, finds the earliest lease on a pending row this
+   * relay does not hold (a refused row's retry delay, a claim by another relay, or by a task that died mid-send),
+   * and sets the retry timer for when it runs out. No such lease: no timer, and the relay waits for a wake or the
+   * sweep. (The CTE's update is not visible to the SELECT, so the rows being marked are left out by id.)
+   */
+  async function settle(ids: readonly string[]): Promise<void> {
+    const { rows } = await db.query<{ ms: number | null }>(
+      `WITH sent AS (
+         UPDATE outbox SET sent_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($1::bigint[])
+       )
+       SELECT (extract(epoch FROM min(claimed_until) - now()) * 1000)::float8 AS ms FROM outbox
+        WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until > now() AND id <> ALL($2::bigint[])`,
+      [ids, [...new Set([...ids, ...held])]],
+    );
+    const ms = rows[0]?.ms;
+    // A little past the lease, so the claim that follows sees it expired.
+    if (ms !== null && ms !== undefined) retryIn(Math.max(0, Math.ceil(ms)) + 50);
+  }
+
+  /**
    * Sends claimed rows. Resolves to the ids the queue accepted, which the caller marks with its next claim (or at
    * once with `markNow`). Rejects when the queue is unreachable.
    */
@@ -121,6 +178,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     if (rows.length === 0) return { claimed: 0, sent: [] };
     const messages: OutboundMessage[] = rows.map((r) => ({ id: r.id, body: r.payload, attributes: { 'event-type': r.event_type } }));
     const ids = rows.map((r) => r.id);
+    for (const id of ids) held.add(id);
     let result;
     try {
       result = await publisher.publishBatch(messages);
@@ -129,9 +187,12 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       await db
         .query('UPDATE outbox SET claimed_until = NULL, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, errorSummary(err)])
         .catch(() => {});
+      for (const id of ids) held.delete(id);
       throw err;
     }
     if (result.failed.length > 0) await recordRefusals(result.failed);
+    // Refused rows are no longer ours: their short lease is a retry delay that settle() turns into a timer.
+    for (const f of result.failed) held.delete(f.id);
     return { claimed: rows.length, sent: result.sent };
   }
 
@@ -175,18 +236,26 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   async function runOnce(): Promise<number> {
     const { sent } = await send(await claim([]));
-    await markNow(sent);
+    try {
+      await markNow(sent);
+    } finally {
+      for (const id of sent) held.delete(id);
+    }
     return sent.length;
   }
 
   async function loop(): Promise<void> {
     // Sent but not yet marked: marked by the next claim, or at once when the outbox runs dry or the loop stops.
     let carry: string[] = [];
+    const forget = (ids: readonly string[]) => {
+      for (const id of ids) held.delete(id);
+    };
     while (!stopping) {
       let r: { claimed: number; sent: string[] };
       woken = false;
       try {
         const rows = await claim(carry);
+        forget(carry);
         carry = [];
         r = await send(rows);
         if (failures > 0) logger.info({ failures }, 'outbox relay reaches the queue again; catching up');
@@ -202,23 +271,33 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         continue;
       }
       if (r.claimed < batchSize) {
-        await markNow(r.sent).catch((err: unknown) => {
+        try {
+          await settle(r.sent);
+          forget(r.sent);
+        } catch (err) {
+          // Retried after a short backoff (the next claim marks them), not left for the sweep.
           carry = r.sent;
           logger.warn({ err: errorSummary(err) }, 'outbox relay could not mark rows sent; will retry');
-        });
-        if (!stopping && !woken) await pause(idleMs, idleWaiters);
+          await pause(initialMs, backoffWaiters);
+          continue;
+        }
+        // Idle: no timer of its own; an order, the sweep or a retry timer wakes it.
+        if (!stopping && !woken) await pause(undefined, idleWaiters);
       } else {
         carry = r.sent;
       }
     }
     await markNow(carry).catch((err: unknown) => logger.warn({ err: errorSummary(err) }, 'outbox relay could not mark its last rows sent; they will be sent again'));
+    forget(carry);
   }
 
   return {
     start() {
       if (loops.length) return;
       stopping = false;
+      // Every loop claims at once: this is the sweep on start (rows a task that died left unsent).
       loops = Array.from({ length: concurrency }, () => loop());
+      armSweep();
     },
     wake,
     runOnce,
@@ -226,6 +305,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       stopping = true;
       clearTimeout(wakeTimer);
       wakeTimer = undefined;
+      clearTimeout(sweepTimer);
+      sweepTimer = undefined;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      retryDue = Infinity;
       release(idleWaiters);
       release(backoffWaiters);
       await Promise.all(loops);

@@ -33,9 +33,10 @@ interface Recorded {
 }
 
 /**
- * Records a batch of events, each once: the processed-event rows, the notifications and (where the owner has a
- * webhook enabled) pending deliveries, in ONE statement (data-modifying CTEs), so they commit together without a
- * BEGIN/COMMIT round trip. A redelivered event finds its processed-event row and changes nothing.
+ * Records a batch of events, each once: the processed-event rows, the notifications, the order's status (`notified`)
+ * and (where the owner has a webhook enabled) pending deliveries, in ONE statement (data-modifying CTEs), so they
+ * commit together without a BEGIN/COMMIT round trip. A redelivered event finds its processed-event row and changes
+ * nothing, so a retry cannot move a status twice or back.
  */
 async function recordEvents(db: Queryable, events: readonly OrderEvent[]): Promise<Recorded> {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
@@ -49,6 +50,10 @@ async function recordEvents(db: Queryable, events: readonly OrderEvent[]): Promi
      ), notified AS (
        INSERT INTO notifications (id, user_sub, event_id, event_type, order_id, message)
        SELECT e.notification_id, e.user_sub, e.event_id, e.event_type, e.order_id, e.message FROM e JOIN claimed USING (event_id)
+     ), order_status AS (
+       UPDATE orders o SET status = 'notified'
+         FROM e JOIN claimed USING (event_id)
+        WHERE o.id = e.order_id AND o.user_sub = e.user_sub AND e.event_type = 'order.placed' AND o.status IN ('placed', 'failed')
      ), queued AS (
        INSERT INTO webhook_deliveries (event_id, user_sub, url, status)
        SELECT e.event_id, w.user_sub, w.url, 'pending'
@@ -75,6 +80,12 @@ export interface EventHandler {
    * An event whose database work fails is left out, so SQS redelivers it (and, past maxReceiveCount, dead-letters it).
    */
   handle(events: readonly HandledEvent[]): Promise<Set<string>>;
+  /**
+   * Marks the orders of events that failed on their last receive (SQS moves them to the dead-letter queue next) as
+   * `failed`, so their owners see it; best effort (the database may be what failed). A redrive that later records
+   * the event moves the order on to `notified`.
+   */
+  markDeadLettered(events: readonly OrderEvent[]): Promise<void>;
 }
 
 export function createEventHandler(opts: EventHandlerOptions): EventHandler {
@@ -100,6 +111,20 @@ export function createEventHandler(opts: EventHandlerOptions): EventHandler {
   }
 
   return {
+    async markDeadLettered(events) {
+      const orders = events.filter((e) => e.type === 'order.placed');
+      if (orders.length === 0) return;
+      try {
+        await db.query(
+          `UPDATE orders o SET status = 'failed' FROM unnest($1::uuid[], $2::text[]) AS f(id, user_sub)
+            WHERE o.id = f.id AND o.user_sub = f.user_sub AND o.status = 'placed'`,
+          [orders.map((e) => e.order.id), orders.map((e) => e.userSub)],
+        );
+        logger.warn({ eventIds: orders.map((e) => e.id) }, 'events failed on their last receive; their orders are marked failed');
+      } catch (err) {
+        logger.error({ err, eventIds: orders.map((e) => e.id) }, 'could not mark the orders of dead-lettered events failed');
+      }
+    },
     async handle(events) {
       const done = new Set<string>();
       if (events.length === 0) return done;

@@ -18,7 +18,8 @@ export const orderOutput = z.object({
   item: z.string(),
   quantity: z.int(),
   note: z.string().nullable(),
-  status: z.string(),
+  /** placed: written with its event; notified: the worker recorded its notification; failed: its event could not be sent or processed. */
+  status: z.enum(['placed', 'notified', 'failed']),
   createdAt: z.string(),
 });
 

@@ -53,12 +53,14 @@ export async function createPipeline(opts: { maxReceiveCount?: number; config?: 
   const t = await createTestDb();
   const sqs = await startTestSqs();
   const issuer = await createTestIssuer();
-  const { queueUrl, dlqUrl } = await createQueues(sqs.client, opts.maxReceiveCount ?? 3);
+  const maxReceiveCount = opts.maxReceiveCount ?? 3;
+  const { queueUrl, dlqUrl } = await createQueues(sqs.client, maxReceiveCount);
   const signingKey = newSigningKey();
   const config = await testConfig({
     SQS_ENDPOINT: sqs.sqs.url,
     ORDER_EVENTS_QUEUE_URL: queueUrl,
     ORDER_EVENTS_DLQ_URL: dlqUrl,
+    ORDER_EVENTS_MAX_RECEIVE_COUNT: String(maxReceiveCount),
     WEBHOOK_SIGNING_KEY: signingKey,
     WEBHOOK_ALLOW_LOOPBACK: 'true',
     WEBHOOK_TIMEOUT_MS: '2000',
@@ -90,7 +92,7 @@ export async function createPipeline(opts: { maxReceiveCount?: number; config?: 
         db: t.db,
         verifier: issuer.verifier(),
         sqs: sqs.client,
-        relay: { idleMs: 100, backoff: { initialMs: 100, maxMs: 1000 } },
+        relay: { backoff: { initialMs: 100, maxMs: 1000 } },
         ...deps,
       });
       return p.service;

@@ -353,8 +353,9 @@ export class App {
         this.announce(fresh.length === 1 ? `New notification: ${fresh[0]?.message ?? ''}` : `${fresh.length} new notifications.`);
         void this.loadProfile();
       }
-      // A notification about an order this page has not seen (placed in another tab): fetch that order.
-      for (const n of page.items) if (n.orderId && !this.ordersById.has(n.orderId)) void this.fetchOrder(n.orderId);
+      // A notification about an order this page has not seen (placed in another tab), or one it shows as still
+      // placed (its status has moved on): fetch that order.
+      for (const n of page.items) if (n.orderId && this.ordersById.get(n.orderId)?.status !== 'notified') void this.fetchOrder(n.orderId);
     } catch (err) {
       if (generation !== this.pollGeneration || isSignedOut(err)) return;
       panels.notificationsStatus.textContent = `Could not check for notifications: ${messageOf(err)} Retrying…`;
@@ -373,10 +374,10 @@ export class App {
       const order = await this.deps.api.order(id);
       if (!this.panels) return;
       this.ordersById.set(id, order);
-      if (!this.orders.some((o) => o.id === id)) {
-        this.orders.unshift(order);
-        this.renderOrders();
-      }
+      const at = this.orders.findIndex((o) => o.id === id);
+      if (at < 0) this.orders.unshift(order);
+      else this.orders[at] = order;
+      this.renderOrders();
       this.renderNotifications();
     } catch {
       // Shown as "order #id" until a later poll tries again.
