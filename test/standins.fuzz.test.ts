@@ -132,10 +132,15 @@ const SQS_FIELDS = [
   'TaskHandle', 'DataType', 'StringValue', 'BinaryValue', 'RedrivePolicy', 'FifoQueue', 'ContentBasedDeduplication',
 ] as const;
 
-const SECRETS_ACTIONS = ['CreateSecret', 'PutSecretValue', 'GetSecretValue', 'DescribeSecret', 'ListSecrets', 'DeleteSecret', 'RestoreSecret'] as const;
+const SECRETS_ACTIONS = [
+  'CreateSecret', 'PutSecretValue', 'GetSecretValue', 'DescribeSecret', 'ListSecrets', 'DeleteSecret', 'RestoreSecret',
+  'RotateSecret', 'CancelRotateSecret', 'ListSecretVersionIds', 'UpdateSecretVersionStage',
+] as const;
 const SECRETS_FIELDS = [
   'Name', 'SecretId', 'SecretString', 'SecretBinary', 'ClientRequestToken', 'Description', 'KmsKeyId', 'Tags', 'Key', 'Value', 'VersionId', 'VersionStage',
   'VersionStages', 'MaxResults', 'NextToken', 'IncludePlannedDeletion', 'SortOrder', 'Filters', 'Values', 'RecoveryWindowInDays', 'ForceDeleteWithoutRecovery',
+  'RotationLambdaARN', 'RotationRules', 'AutomaticallyAfterDays', 'ScheduleExpression', 'Duration', 'RotateImmediately', 'MoveToVersionId', 'RemoveFromVersionId',
+  'IncludeDeprecated',
 ] as const;
 
 const COGNITO_ACTIONS = [
@@ -216,7 +221,10 @@ describe('SQS stand-in under random input', () => {
 
 describe('Secrets Manager stand-in under random input', () => {
   const target = (action: string) => ({ 'x-amz-target': `secretsmanager.${action}`, 'content-type': 'application/x-amz-json-1.1' });
-  const interesting: Json[] = ['fuzz/secret', 'arn:aws:secretsmanager:us-east-1:000000000000:secret:fuzz/secret', 'AWSCURRENT', 'AWSPREVIOUS', 'AAEC/w==', 'a'.repeat(32), 'asc', 'name', 'all', 7, 30];
+  const interesting: Json[] = [
+    'fuzz/secret', 'arn:aws:secretsmanager:us-east-1:000000000000:secret:fuzz/secret', 'AWSCURRENT', 'AWSPREVIOUS', 'AWSPENDING', 'AAEC/w==', 'a'.repeat(32), 'asc',
+    'name', 'all', 7, 30, 'rate(4 hours)', 'arn:aws:lambda:us-east-1:000000000000:function:echo',
+  ];
   const call = async (action: string, body: string) => expectAwsJsonAnswer(await post(secrets.url!, target(action), body), show(action, body));
 
   it('answers any action name with a 4xx or the action, never a 5xx', async () => {

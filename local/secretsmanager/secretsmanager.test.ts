@@ -204,7 +204,7 @@ describe('Secrets Manager stand-in over raw HTTP', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ __type: 'SerializationException', message: expect.any(String) });
 
-    const unknown = await post('secretsmanager.RotateSecret', '{}');
+    const unknown = await post('secretsmanager.ReplicateSecretToRegions', '{}');
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
 

@@ -25,6 +25,11 @@ export interface WebhookDeliveryOutcome {
 
 export interface WebhookSenderOptions {
   signingKey: Buffer;
+  /**
+   * The key before the last rotation: while set, each webhook carries a second signature made with it, in the same
+   * `webhook-signature` header (Standard Webhooks: several space-separated signatures, a receiver accepts any match).
+   */
+  previousSigningKey?: Buffer | undefined;
   timeoutMs: number;
   /** Local runs: loopback targets are allowed, and only they may use http (resolveWebhookTarget). */
   allowLoopback: boolean;
@@ -65,7 +70,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
             'user-agent': 'Pier-Webhooks/1',
             'webhook-id': id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(opts.signingKey, id, timestamp, body),
+            'webhook-signature': [opts.signingKey, ...(opts.previousSigningKey ? [opts.previousSigningKey] : [])].map((k) => signWebhook(k, id, timestamp, body)).join(' '),
           },
         },
         (res) => {
