@@ -102,6 +102,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       logger: logger.child({ part: 'identity' }),
     });
     parts.push(identity);
+    // The stand-in's tokens name its own URL as issuer (`http://<host>:<port>/<pool>`), not Cognito's.
+    if (!base.COGNITO_ISSUER) overrides.COGNITO_ISSUER = identity.settings.issuer;
     if (!base.COGNITO_JWKS_URL) overrides.COGNITO_JWKS_URL = identity.settings.jwksUrl;
     if (!base.COGNITO_DOMAIN) overrides.COGNITO_DOMAIN = identity.url;
 

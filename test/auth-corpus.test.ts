@@ -1,6 +1,7 @@
 /**
  * The bad-token corpus: every token here must be refused by src/auth with the stated AuthError code, against a
- * verifier that fetches the JWKS from a real local HTTP server (as the local runtime does).
+ * verifier that fetches the JWKS from a real local HTTP server (as the local runtime does). It runs twice: with
+ * Cognito's issuer (as in AWS) and with the local stand-in's own http issuer (COGNITO_ISSUER, as `npm start`).
  */
 import { createHmac, randomBytes, sign as rsaSign, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ interface Ctx {
   issuer: TestIssuer;
   /** Another user pool's issuer whose key has the same kid. */
   otherPool: TestIssuer;
+  /** This pool's issuer in the other setting: the stand-in's URL when Cognito's is trusted, and the reverse. */
+  crossIss: string;
 }
 
 interface Case {
@@ -89,7 +92,8 @@ const CASES: Case[] = [
   // --- issuer -----------------------------------------------------------------------------------------------------
   { name: 'another pool as issuer', token: ({ otherPool }) => otherPool.accessToken(), code: 'TOKEN_ISSUER_INVALID' },
   { name: 'issuer with a trailing slash', token: ({ issuer }) => issuer.accessToken({ claims: { iss: `${issuer.iss}/` } }), code: 'TOKEN_ISSUER_INVALID' },
-  { name: 'issuer over http', token: ({ issuer }) => issuer.accessToken({ claims: { iss: issuer.iss.replace('https:', 'http:') } }), code: 'TOKEN_ISSUER_INVALID' },
+  { name: 'issuer over the other scheme (http for https, https for http)', token: ({ issuer }) => issuer.accessToken({ claims: { iss: otherScheme(issuer.iss) } }), code: 'TOKEN_ISSUER_INVALID' },
+  { name: "this pool's issuer in the other setting (local URL in AWS, Cognito's locally)", token: ({ issuer, crossIss }) => issuer.accessToken({ claims: { iss: crossIss } }), code: 'TOKEN_ISSUER_INVALID' },
   { name: 'issuer missing', token: ({ issuer }) => issuer.accessToken({ claims: { iss: undefined } }), code: 'TOKEN_ISSUER_INVALID' },
 
   // --- client / token use -------------------------------------------------------------------------------------------
@@ -117,6 +121,8 @@ const CASES: Case[] = [
   { name: 'ID token when scopes are required (any token use)', token: ({ issuer }) => issuer.idToken(), code: 'TOKEN_SCOPE_MISSING', opts: { tokenUse: 'any', scopes: ['pier/orders.read'] } },
 ];
 
+const otherScheme = (iss: string) => (iss.startsWith('https:') ? iss.replace('https:', 'http:') : iss.replace('http:', 'https:'));
+
 /** Signs a raw payload text (for payloads that are not JSON objects) with the pool's real key. */
 const signRaw = (issuer: TestIssuer, header: Record<string, unknown>, payloadText: string) => issuer.sign(header, payloadText);
 
@@ -141,63 +147,74 @@ function tamperHeader(token: string, change: Record<string, unknown>): string {
   return `${b64({ ...decode(h), ...change })}.${p}.${s}`;
 }
 
-let ctx: Ctx;
-let server: JwksServer;
-let verifier: CognitoTokenVerifier;
+const LOCAL = (pool: string) => `http://127.0.0.1:4002/${pool}`;
+const COGNITO = (pool: string) => `https://cognito-idp.us-east-1.amazonaws.com/${pool}`;
+/** Where the verifier trusts Cognito's issuer (AWS), and where it trusts the stand-in's (COGNITO_ISSUER locally). */
+const SETTINGS = [
+  { setting: "Cognito's issuer", local: false },
+  { setting: 'the local issuer (COGNITO_ISSUER)', local: true },
+];
 
-beforeAll(async () => {
-  const issuer = await createTestIssuer({ userPoolId: 'us-east-1_CorpusPool', clientId: 'corpus-client' });
-  const otherPool = await createTestIssuer({ userPoolId: 'us-east-1_OtherPool', clientId: 'corpus-client', kid: issuer.kid });
-  ctx = { issuer, otherPool };
-  server = await issuer.jwksServer();
-  verifier = createTokenVerifier({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwksUrl: server.url });
-  await verifier.hydrate();
-});
+describe.each(SETTINGS)('bad-token corpus, $setting', ({ local }) => {
+  let ctx: Ctx;
+  let server: JwksServer;
+  let verifier: CognitoTokenVerifier;
 
-afterAll(async () => {
-  await server?.close();
-});
-
-describe('bad-token corpus', () => {
-  it('has at least 25 distinct cases', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(25);
-    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  beforeAll(async () => {
+    const iss = (pool: string) => (local ? { iss: LOCAL(pool) } : {});
+    const issuer = await createTestIssuer({ userPoolId: 'us-east-1_CorpusPool', clientId: 'corpus-client', ...iss('us-east-1_CorpusPool') });
+    const otherPool = await createTestIssuer({ userPoolId: 'us-east-1_OtherPool', clientId: 'corpus-client', kid: issuer.kid, ...iss('us-east-1_OtherPool') });
+    ctx = { issuer, otherPool, crossIss: (local ? COGNITO : LOCAL)('us-east-1_CorpusPool') };
+    server = await issuer.jwksServer();
+    verifier = createTokenVerifier({ userPoolId: issuer.userPoolId, clientId: issuer.clientId, jwksUrl: server.url, ...(local ? { issuer: issuer.iss } : {}) });
+    await verifier.hydrate();
   });
 
-  it.each(CASES)('$name → $code', async ({ token, code, opts }) => {
-    const t = token(ctx);
-    const err = await verifier.verify(t, opts).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(AuthError);
-    expect((err as AuthError).code).toBe(code);
-    // The message is fixed text: it never echoes the token.
-    if (t.length > 20) expect((err as AuthError).message).not.toContain(t.slice(0, 20));
+  afterAll(async () => {
+    await server?.close();
   });
 
-  it('refuses the whole corpus at once, concurrently, with only AuthErrors', async () => {
-    const results = await Promise.allSettled(CASES.map((c) => verifier.verify(c.token(ctx), c.opts)));
-    for (const [i, r] of results.entries()) {
-      expect(r.status, CASES[i]?.name).toBe('rejected');
-      if (r.status === 'rejected') expect((r.reason as AuthError).code, CASES[i]?.name).toBe(CASES[i]?.code);
-    }
-  });
+  describe('cases', () => {
+    it('has at least 25 distinct cases', () => {
+      expect(CASES.length).toBeGreaterThanOrEqual(25);
+      expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+    });
 
-  it('refuses values that are not strings (untyped callers)', async () => {
-    for (const [value, code] of [
-      [undefined, 'TOKEN_MISSING'],
-      [null, 'TOKEN_MISSING'],
-      [42, 'TOKEN_MALFORMED'],
-      [{ token: 'x' }, 'TOKEN_MALFORMED'],
-      [['a.b.c'], 'TOKEN_MALFORMED'],
-    ] as const) {
-      await expect(verifier.verify(value as unknown as string)).rejects.toMatchObject({ name: 'AuthError', code });
-    }
-  });
+    it.each(CASES)('$name → $code', async ({ token, code, opts }) => {
+      const t = token(ctx);
+      const err = await verifier.verify(t, opts).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(AuthError);
+      expect((err as AuthError).code).toBe(code);
+      // The message is fixed text: it never echoes the token.
+      if (t.length > 20) expect((err as AuthError).message).not.toContain(t.slice(0, 20));
+    });
 
-  it('still accepts a good token after the corpus (nothing poisoned)', async () => {
-    await expect(verifier.verify(ctx.issuer.accessToken({ sub: 'good' }), { scopes: ['pier/orders.read'] })).resolves.toMatchObject({ sub: 'good' });
-    await expect(verifier.verify(ctx.issuer.idToken({ sub: 'good' }), { tokenUse: 'id' })).resolves.toMatchObject({ sub: 'good' });
+    it('refuses the whole corpus at once, concurrently, with only AuthErrors', async () => {
+      const results = await Promise.allSettled(CASES.map((c) => verifier.verify(c.token(ctx), c.opts)));
+      for (const [i, r] of results.entries()) {
+        expect(r.status, CASES[i]?.name).toBe('rejected');
+        if (r.status === 'rejected') expect((r.reason as AuthError).code, CASES[i]?.name).toBe(CASES[i]?.code);
+      }
+    });
+
+    it('refuses values that are not strings (untyped callers)', async () => {
+      for (const [value, code] of [
+        [undefined, 'TOKEN_MISSING'],
+        [null, 'TOKEN_MISSING'],
+        [42, 'TOKEN_MALFORMED'],
+        [{ token: 'x' }, 'TOKEN_MALFORMED'],
+        [['a.b.c'], 'TOKEN_MALFORMED'],
+      ] as const) {
+        await expect(verifier.verify(value as unknown as string)).rejects.toMatchObject({ name: 'AuthError', code });
+      }
+    });
+
+    it('still accepts a good token after the corpus (nothing poisoned)', async () => {
+      await expect(verifier.verify(ctx.issuer.accessToken({ sub: 'good' }), { scopes: ['pier/orders.read'] })).resolves.toMatchObject({ sub: 'good' });
+      await expect(verifier.verify(ctx.issuer.idToken({ sub: 'good' }), { tokenUse: 'id' })).resolves.toMatchObject({ sub: 'good' });
+    });
   });
 });

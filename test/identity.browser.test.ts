@@ -96,7 +96,7 @@ describe('identity: hosted login in a browser', () => {
     // The app exchanges the code with its PKCE verifier.
     const exchanged = await token({ grant_type: 'authorization_code', client_id: PUBLIC_CLIENT, code: callback.searchParams.get('code')!, redirect_uri: `${appUrl}/callback`, code_verifier: verifier });
     expect(exchanged.status).toBe(200);
-    const auth = createTokenVerifier({ userPoolId: TEST_POOL_ID, clientId: PUBLIC_CLIENT, jwksUrl: t.identity.settings.jwksUrl });
+    const auth = createTokenVerifier({ userPoolId: TEST_POOL_ID, issuer: t.identity.settings.issuer, clientId: PUBLIC_CLIENT, jwksUrl: t.identity.settings.jwksUrl });
     const user = await auth.verify(exchanged.body.access_token!, { scopes: ['pier/orders.write'] });
     expect(user).toMatchObject({ tokenUse: 'access', clientId: PUBLIC_CLIENT, groups: [] });
     expect(user.scopes).toEqual(SCOPE.split(' '));

@@ -117,7 +117,7 @@ describe('pool descriptions through the AWS SDK', () => {
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: ['openid', 'email', 'profile', 'pier/orders.read', 'pier/orders.write', 'aws.cognito.signin.user.admin'],
       AllowedOAuthFlowsUserPoolClient: true,
-      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       SupportedIdentityProviders: ['COGNITO'],
       // startIdentity's defaults: one hour, 30 days.
       AccessTokenValidity: 60,

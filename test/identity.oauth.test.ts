@@ -78,7 +78,7 @@ describe('identity: OAuth 2.0 endpoints', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as Record<string, string | number>;
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-    const auth = createTokenVerifier({ userPoolId: TEST_POOL_ID, clientId: PUBLIC_CLIENT, jwksUrl: t.identity.settings.jwksUrl });
+    const auth = createTokenVerifier({ userPoolId: TEST_POOL_ID, issuer: t.identity.settings.issuer, clientId: PUBLIC_CLIENT, jwksUrl: t.identity.settings.jwksUrl });
     const user = await auth.verify(body.access_token as string, { scopes: ['pier/orders.read'] });
     expect(user).toMatchObject({ tokenUse: 'access', clientId: PUBLIC_CLIENT, scopes: ['openid', 'email', 'pier/orders.read'] });
     expect((await auth.verify(body.id_token as string, { tokenUse: 'id' })).email).toBe(email.toLowerCase());
@@ -325,7 +325,9 @@ describe('identity: hosted pages', () => {
 
   it('serves the discovery document and the JWKS at the pool path and the root', async () => {
     const doc = (await (await fetch(`${base}/${TEST_POOL_ID}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(doc).toMatchObject({ issuer: `https://cognito-idp.us-east-1.amazonaws.com/${TEST_POOL_ID}`, jwks_uri: t.identity.settings.jwksUrl, token_endpoint: `${base}/oauth2/token`, end_session_endpoint: `${base}/logout` });
+    // The issuer is where the document is served (OIDC Discovery 1.0, section 4.3), and the tokens name it.
+    expect(doc).toMatchObject({ issuer: `${base}/${TEST_POOL_ID}`, jwks_uri: `${base}/${TEST_POOL_ID}/.well-known/jwks.json`, token_endpoint: `${base}/oauth2/token`, end_session_endpoint: `${base}/logout` });
+    expect(t.identity.settings).toMatchObject({ issuer: doc.issuer, jwksUrl: doc.jwks_uri });
     const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', e: 'AQAB' });

@@ -25,7 +25,8 @@ describe('identity in the local runtime (npm start)', () => {
     runtime = await start();
     const endpoints = await readEndpoints(dir);
     expect(endpoints.identity).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(endpoints).toMatchObject({ userPoolId: 'us-east-1_PierLocal1', clientId: 'pier-web-local', issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_PierLocal1' });
+    expect(endpoints).toMatchObject({ userPoolId: 'us-east-1_PierLocal1', clientId: 'pier-web-local', issuer: `${endpoints.identity}/us-east-1_PierLocal1` });
+    expect(runtime.config.COGNITO_ISSUER).toBe(endpoints.issuer);
     expect(runtime.config.COGNITO_JWKS_URL).toBe(`${endpoints.identity}/us-east-1_PierLocal1/.well-known/jwks.json`);
     expect(runtime.config.COGNITO_DOMAIN).toBe(endpoints.identity);
     for (const file of ['signing-key.pem', 'state.json', 'demo-password.txt']) expect((await stat(join(dir, 'data', 'identity', file))).mode & 0o777).toBe(0o600);

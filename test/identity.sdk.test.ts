@@ -22,7 +22,8 @@ import {
   RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, GOOD_PASSWORD, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
 
@@ -32,11 +33,21 @@ let cognito: CognitoIdentityProviderClient;
 const client = () =>
   new CognitoIdentityProviderClient({ endpoint: t.identity.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
 
-/** The production verifier, fed the JWKS the local endpoint serves. */
+/**
+ * aws-jwt-verify with Cognito's checks (`validateCognitoJwtFields`, as `CognitoJwtVerifier` runs them), fed the JWKS
+ * the local endpoint serves; the issuer is the endpoint's own URL, which `CognitoJwtVerifier` would not accept.
+ */
 async function verifierFor(tokenUse: 'id' | 'access') {
-  const v = CognitoJwtVerifier.create({ userPoolId: TEST_POOL_ID, tokenUse, clientId: PUBLIC_CLIENT });
+  const v = JwtVerifier.create({ issuer: t.identity.settings.issuer, audience: null });
   v.cacheJwks((await (await fetch(t.identity.settings.jwksUrl)).json()) as Parameters<typeof v.cacheJwks>[0]);
-  return v;
+  return {
+    async verify(token: string, opts: { groups?: string } = {}) {
+      const payload = await v.verify(token);
+      validateCognitoJwtFields(payload, { tokenUse, clientId: PUBLIC_CLIENT, groups: opts.groups ?? null });
+      // Cognito's tokens always carry both (as CognitoJwtVerifier's payload types say).
+      return payload as typeof payload & { exp: number; iat: number };
+    },
+  };
 }
 
 async function signUpConfirmed(email = uniqueEmail(), password = GOOD_PASSWORD) {
@@ -91,7 +102,7 @@ describe('identity: Cognito user-pool API through the AWS SDK', () => {
     for (const claim of ['jti', 'origin_jti', 'event_id', 'auth_time', 'iat', 'exp']) expect(access).toHaveProperty(claim);
     expect(access.exp - access.iat).toBe(3600);
     const id = await (await verifierFor('id')).verify(result.IdToken!);
-    expect(id).toMatchObject({ token_use: 'id', aud: PUBLIC_CLIENT, email: email.toLowerCase(), email_verified: true, 'cognito:username': signUp.UserSub, name: 'Round Trip', iss: `https://cognito-idp.us-east-1.amazonaws.com/${TEST_POOL_ID}` });
+    expect(id).toMatchObject({ token_use: 'id', aud: PUBLIC_CLIENT, email: email.toLowerCase(), email_verified: true, 'cognito:username': signUp.UserSub, name: 'Round Trip', iss: `${t.identity.url}/${TEST_POOL_ID}` });
     const header = JSON.parse(Buffer.from(result.AccessToken!.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ kid: expect.any(String), alg: 'RS256' });
 

@@ -121,6 +121,20 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool, baseUr
     return authResult(await pool.issueTokens(user, client, { scope: [ADMIN_SCOPE], authTime: Math.floor(Date.now() / 1000) }));
   };
 
+  // After the password (or SRP proof) checked out: tokens, or NEW_PASSWORD_REQUIRED for a user made by AdminCreateUser.
+  const signedIn = async (user: UserRecord, clientId: string) => {
+    if (user.status === 'FORCE_CHANGE_PASSWORD') {
+      const session = randomBytes(48).toString('base64url');
+      challenges.set(session, { sub: user.sub, clientId, expiresAt: Date.now() + CHALLENGE_SESSION_MINUTES * 60_000 });
+      return {
+        ChallengeName: 'NEW_PASSWORD_REQUIRED',
+        Session: session,
+        ChallengeParameters: { USER_ID_FOR_SRP: user.username, requiredAttributes: '[]', userAttributes: JSON.stringify({ email_verified: String(user.emailVerified), email: user.email }) },
+      };
+    }
+    return signIn(user, clientId);
+  };
+
   const actions: Record<string, Handler> = {
     SignUp: async (i) => {
       const username = str(i, 'Username');
@@ -158,17 +172,14 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool, baseUr
         if (!params.USERNAME) throw new CognitoError('InvalidParameterException', 'Missing required parameter USERNAME');
         if (!params.PASSWORD) throw new CognitoError('InvalidParameterException', 'Missing required parameter PASSWORD');
         pool.checkSecretHash(client, params.USERNAME, params.SECRET_HASH);
-        const user = await pool.authenticate(params.USERNAME, params.PASSWORD);
-        if (user.status === 'FORCE_CHANGE_PASSWORD') {
-          const session = randomBytes(48).toString('base64url');
-          challenges.set(session, { sub: user.sub, clientId, expiresAt: Date.now() + CHALLENGE_SESSION_MINUTES * 60_000 });
-          return {
-            ChallengeName: 'NEW_PASSWORD_REQUIRED',
-            Session: session,
-            ChallengeParameters: { USER_ID_FOR_SRP: user.username, requiredAttributes: '[]', userAttributes: JSON.stringify({ email_verified: String(user.emailVerified), email: user.email }) },
-          };
-        }
-        return signIn(user, clientId);
+        return signedIn(await pool.authenticate(params.USERNAME, params.PASSWORD), clientId);
+      }
+      if (flow === 'USER_SRP_AUTH') {
+        if (!params.USERNAME) throw new CognitoError('InvalidParameterException', 'Missing required parameter USERNAME');
+        if (!params.SRP_A) throw new CognitoError('InvalidParameterException', 'Missing required parameter SRP_A');
+        pool.checkSecretHash(client, params.USERNAME, params.SECRET_HASH);
+        // Cognito answers this challenge without a Session: SECRET_BLOCK carries the state.
+        return { ChallengeName: 'PASSWORD_VERIFIER', ChallengeParameters: pool.srpChallenge(params.USERNAME, clientId, params.SRP_A) };
       }
       if (flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN') {
         if (!params.REFRESH_TOKEN) throw new CognitoError('InvalidParameterException', 'Missing required parameter REFRESH_TOKEN');
@@ -178,16 +189,31 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool, baseUr
         if (!tokens) throw new CognitoError('NotAuthorizedException', 'Invalid Refresh Token');
         return authResult(tokens);
       }
-      if (flow === 'USER_SRP_AUTH' || flow === 'CUSTOM_AUTH' || flow === 'USER_AUTH') {
-        throw new CognitoError('InvalidParameterException', `${flow} is not supported by the local identity endpoint; use USER_PASSWORD_AUTH.`);
+      if (flow === 'CUSTOM_AUTH' || flow === 'USER_AUTH') {
+        throw new CognitoError('InvalidParameterException', `${flow} is not supported by the local identity endpoint; use USER_SRP_AUTH or USER_PASSWORD_AUTH.`);
       }
       throw new CognitoError('InvalidParameterException', `1 validation error detected: Value '${flow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set`);
     },
     RespondToAuthChallenge: async (i) => {
       const clientId = str(i, 'ClientId');
-      const session = str(i, 'Session');
       const name = str(i, 'ChallengeName');
       const responses = strMap(i, 'ChallengeResponses');
+      if (name === 'PASSWORD_VERIFIER') {
+        const client = pool.requireClient(clientId);
+        for (const key of ['USERNAME', 'PASSWORD_CLAIM_SECRET_BLOCK', 'PASSWORD_CLAIM_SIGNATURE', 'TIMESTAMP'] as const) {
+          if (!responses[key]) throw new CognitoError('InvalidParameterException', `Missing required parameter ${key}`);
+        }
+        // The client signs with USER_ID_FOR_SRP as USERNAME, and computes SECRET_HASH with it.
+        pool.checkSecretHash(client, responses.USERNAME!, responses.SECRET_HASH);
+        const user = await pool.srpVerify(clientId, {
+          USERNAME: responses.USERNAME!,
+          PASSWORD_CLAIM_SECRET_BLOCK: responses.PASSWORD_CLAIM_SECRET_BLOCK!,
+          PASSWORD_CLAIM_SIGNATURE: responses.PASSWORD_CLAIM_SIGNATURE!,
+          TIMESTAMP: responses.TIMESTAMP!,
+        });
+        return signedIn(user, clientId);
+      }
+      const session = str(i, 'Session');
       const pending = challenges.get(session);
       if (!pending || pending.expiresAt <= Date.now() || pending.clientId !== clientId || name !== 'NEW_PASSWORD_REQUIRED') {
         challenges.delete(session);
@@ -226,10 +252,12 @@ export function registerUserPoolApi(app: FastifyInstance, pool: UserPool, baseUr
     // The server-side sign-in (ADMIN_USER_PASSWORD_AUTH): the same checks as InitiateAuth, for signed callers.
     AdminInitiateAuth: admin(async (i, ctx) => {
       const flow = str(i, 'AuthFlow');
-      const mapped = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH' ? 'USER_PASSWORD_AUTH' : flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN' ? flow : `unsupported:${flow}`;
+      const mapped = flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH' ? 'USER_PASSWORD_AUTH' : flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN' || flow === 'USER_SRP_AUTH' ? flow : `unsupported:${flow}`;
       if (mapped.startsWith('unsupported:')) throw new CognitoError('InvalidParameterException', `${flow} is not supported by the local identity endpoint; use ADMIN_USER_PASSWORD_AUTH.`);
       return (actions.InitiateAuth as Handler)({ ...i, AuthFlow: mapped }, ctx);
     }),
+    // AdminInitiateAuth's challenges (PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED), answered by a signed caller.
+    AdminRespondToAuthChallenge: admin(async (i, ctx) => (actions.RespondToAuthChallenge as Handler)(i, ctx)),
     AdminCreateUser: admin(async (i) => {
       const attrs = attributes(i, 'UserAttributes');
       const username = str(i, 'Username');

@@ -89,7 +89,7 @@ export function userPoolClientType(pool: UserPool, client: AppClient) {
     IdTokenValidity: token.value,
     TokenValidityUnits: { AccessToken: token.unit, IdToken: token.unit, RefreshToken: refresh.unit },
     // InitiateAuth USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH, AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH.
-    ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
     SupportedIdentityProviders: ['COGNITO'],
     CallbackURLs: [...client.callbackUrls],
     LogoutURLs: [...client.logoutUrls],

@@ -1,11 +1,14 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { JwtExpiredError } from 'aws-jwt-verify/error';
+import type { CognitoAccessTokenPayload } from 'aws-jwt-verify/jwt-model';
 import type { Logger } from '../../src/log.js';
 import { isWellFormed } from '../awsJson.js';
 import { CognitoError, OAuthError, incorrectCredentials } from './errors.js';
 import { signJwt, type SigningKey } from './keys.js';
 import { checkPasswordPolicy, generateCode, hashPassword, verifyPassword } from './password.js';
+import { claimSignature, fakeVerifier, makeVerifier, parseA, parseTimestamp, SecretBlocks, serverEphemeral, sessionKey, signatureMatches, srpPoolName, type SrpState, type SrpVerifier } from './srp.js';
 import type { CodeRecord, IdentityState, RefreshRecord, StateFile, UserRecord } from './store.js';
 
 /** An app client as Cognito registers it: a public client has no secret (and must use PKCE at the hosted login). */
@@ -84,17 +87,39 @@ const SESSION_TTL_MS = 3600_000;
 const MAX_CODE_ATTEMPTS = 5;
 /** Sign-in names without an account whose failures are counted (least recently tried forgotten first). */
 const MAX_UNKNOWN_NAMES = 50_000;
+/** How long a PASSWORD_VERIFIER challenge (its SECRET_BLOCK) may be answered: Cognito's 3-minute auth session. */
+const SRP_CHALLENGE_TTL_MS = 3 * 60_000;
+/** How far a TIMESTAMP may be from this server's clock. */
+const SRP_CLOCK_SKEW_MS = 5 * 60_000;
+/** Spent SECRET_BLOCK ids remembered (until they expire) so a block answers once. */
+const MAX_SPENT_BLOCKS = 100_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
+ * What Pier's verifier checks (aws-jwt-verify: signature by the pool's key, `iss`, expiry, then Cognito's
+ * `token_use` check), for access tokens presented back to the pool. `CognitoJwtVerifier` accepts only Cognito's
+ * issuer URLs, not the stand-in's own.
+ */
+function accessTokenVerifier(issuer: string, jwk: SigningKey['publicJwk']) {
+  const verifier = JwtVerifier.create({
+    issuer,
+    audience: null,
+    customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: null }),
+  });
+  verifier.cacheJwks({ keys: [jwk] });
+  return { verify: (token: string) => verifier.verify(token) as Promise<CognitoAccessTokenPayload> };
+}
+
+/**
  * The user pool: users, codes, sign-in with lock-out, and Cognito-shaped tokens. The HTTP layers (user-pool API,
  * OAuth endpoints, hosted pages) all go through here, so a rule (disabled users, password policy) holds everywhere.
  */
 export class UserPool {
-  readonly issuer: string;
+  /** `iss` of the tokens: Cognito's URL until the server knows its own (`useIssuer`). */
+  issuer!: string;
   readonly region: string;
   private readonly clients = new Map<string, AppClient>();
   /** When each client was first registered and last replaced on this server (epoch ms), for DescribeUserPoolClient. */
@@ -109,17 +134,29 @@ export class UserPool {
   private readonly pendingSignUps = new Map<string, { sub: string; expiresAt: number }>();
   /** Failed sign-ins for names that have no account, so they lock out as an account would (see authenticate). */
   private readonly unknownAttempts = new Map<string, Attempts>();
-  private readonly verifier;
+  private verifier!: ReturnType<typeof accessTokenVerifier>;
   // Compared against when the user does not exist, so a wrong e-mail costs the same time as a wrong password.
   private dummyHash: Promise<string> | undefined;
+  /** Seals SRP challenge state into SECRET_BLOCK (key in memory only: open challenges end with a restart). */
+  private readonly secretBlocks = new SecretBlocks();
+  /** SECRET_BLOCK ids already answered, with their expiry. */
+  private readonly spentBlocks = new Map<string, number>();
+  /** Key for the stand-in salts and verifiers of names without an account; derived from the signing key, so stable. */
+  private readonly srpFakeKey: Buffer;
+  readonly srpPoolName: string;
 
   constructor(private readonly opts: PoolOptions) {
     this.region = opts.userPoolId.split('_')[0] as string;
-    this.issuer = `https://cognito-idp.${this.region}.amazonaws.com/${opts.userPoolId}`;
+    this.useIssuer(`https://cognito-idp.${this.region}.amazonaws.com/${opts.userPoolId}`);
     for (const c of opts.clients) this.setClient(c);
-    // The same verifier Pier uses in production checks tokens presented back to the pool (GetUser, userInfo).
-    this.verifier = CognitoJwtVerifier.create({ userPoolId: opts.userPoolId, tokenUse: 'access', clientId: null });
-    this.verifier.cacheJwks({ keys: [opts.key.publicJwk] });
+    this.srpPoolName = srpPoolName(opts.userPoolId);
+    this.srpFakeKey = createHmac('sha256', 'pier-identity-srp-fake-users').update(opts.key.privateKey.export({ type: 'pkcs8', format: 'der' })).digest();
+  }
+
+  /** Tokens issued from now on name `issuer`, and only tokens naming it are accepted back (GetUser, userInfo). */
+  useIssuer(issuer: string): void {
+    this.issuer = issuer;
+    this.verifier = accessTokenVerifier(issuer, this.opts.key.publicJwk);
   }
 
   get userPoolId(): string {
@@ -239,6 +276,8 @@ export class UserPool {
       attributes: { ...input.attributes },
       // No password yet (AdminCreateUser without one): an unguessable hash nobody can match.
       passwordHash: await hashPassword(input.password ?? randomBytes(32).toString('base64')),
+      // Without a password there is no verifier either: SRP then answers as for an unknown name.
+      ...(input.password !== undefined ? { srp: makeVerifier(this.srpPoolName, sub, input.password) } : {}),
       status: input.status,
       enabled: true,
       groups: [],
@@ -331,6 +370,7 @@ export class UserPool {
   async setPassword(user: UserRecord, password: string, permanent: boolean): Promise<void> {
     checkPasswordPolicy(password);
     user.passwordHash = await hashPassword(password);
+    user.srp = makeVerifier(this.srpPoolName, user.username, password);
     user.status = permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
     user.failedAttempts = 0;
     user.lockedUntil = 0;
@@ -387,21 +427,35 @@ export class UserPool {
    */
   async authenticate(email: string, password: string): Promise<UserRecord> {
     const user = this.findUser(email);
-    const attempts: Attempts = user ?? this.unknownName(email);
-    const now = Date.now();
-    const exceeded = () => new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
-    if (attempts.lockedUntil > now) throw exceeded();
-    // Counted before the slow hash check, so guesses sent in parallel cannot get past the limit.
-    const before = attempts.failedAttempts;
-    attempts.failedAttempts += 1;
-    if (attempts.failedAttempts > this.opts.maxFailedAttempts) throw exceeded();
-    let matches = false;
-    if (user) matches = await verifyPassword(password, user.passwordHash);
-    else {
+    const checked = await this.attempt(user, email, async () => {
+      if (user) return verifyPassword(password, user.passwordHash);
       // An unknown name costs the same scrypt check as a wrong password.
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       await verifyPassword(password, await this.dummyHash);
+      return false;
+    });
+    // A user from a state file older than SRP support gets a verifier now that the password is known.
+    if (!this.srpVerifierOf(checked)) {
+      checked.srp = makeVerifier(this.srpPoolName, checked.username, password);
+      await this.save();
     }
+    return this.signInAllowed(checked);
+  }
+
+  /**
+   * One sign-in attempt against the lock-out: `prove` checks the secret (password or SRP proof). A name without an
+   * account (`user` undefined) has a counter of its own and always fails.
+   */
+  private async attempt(user: UserRecord | undefined, name: string, prove: () => Promise<boolean>): Promise<UserRecord> {
+    const attempts: Attempts = user ?? this.unknownName(name);
+    const now = Date.now();
+    const exceeded = () => new CognitoError('NotAuthorizedException', 'Password attempts exceeded');
+    if (attempts.lockedUntil > now) throw exceeded();
+    // Counted before the slow check, so guesses sent in parallel cannot get past the limit.
+    const before = attempts.failedAttempts;
+    attempts.failedAttempts += 1;
+    if (attempts.failedAttempts > this.opts.maxFailedAttempts) throw exceeded();
+    const matches = await prove();
     if (!user || !matches) {
       if (attempts.failedAttempts >= this.opts.maxFailedAttempts && attempts.lockedUntil <= Date.now()) {
         attempts.lockedUntil = Date.now() + this.opts.lockoutSeconds * 1000;
@@ -413,10 +467,88 @@ export class UserPool {
     }
     user.failedAttempts = 0;
     if (before) await this.save();
+    return user;
+  }
+
+  /** After the secret was proven: the account-state rules every sign-in follows. */
+  private signInAllowed(user: UserRecord): UserRecord {
     if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
     if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
     if (user.status === 'RESET_REQUIRED') throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
     return user;
+  }
+
+  // --- SRP (USER_SRP_AUTH, then PASSWORD_VERIFIER) -------------------------------------------------------------
+
+  /** The user's SRP verifier, if it was made for this pool (x depends on the pool name, so another pool id voids it). */
+  private srpVerifierOf(user: UserRecord): SrpVerifier | undefined {
+    return user.srp && user.srp.poolName === this.srpPoolName ? user.srp : undefined;
+  }
+
+  /**
+   * InitiateAuth USER_SRP_AUTH: the PASSWORD_VERIFIER challenge parameters. Every name gets one, whether or not it
+   * has an account: a name without one (or an account without a verifier yet) gets a salt, verifier and
+   * USER_ID_FOR_SRP derived from an HMAC of the name under a server key, so it looks like an account and fails only
+   * at the verifier step, with the same message. Nothing about the account is checked here.
+   */
+  srpChallenge(name: string, clientId: string, srpA: string): Record<string, string> {
+    const A = parseA(srpA);
+    if (A === undefined) throw new CognitoError('InvalidParameterException', 'Invalid SRP_A value.');
+    const user = this.findUser(name);
+    const stored = user ? this.srpVerifierOf(user) : undefined;
+    const fake = stored ? undefined : fakeVerifier(this.srpFakeKey, user ? user.sub : name.trim().toLowerCase());
+    if (user && !stored) this.opts.logger.warn({ email: user.email }, `identity: ${user.email} has no SRP verifier yet (a data folder from before SRP, or no password set); sign in once with USER_PASSWORD_AUTH or the hosted login, or set the password again`);
+    const salt = stored ? stored.salt : fake!.salt;
+    const v = stored ? BigInt(`0x${stored.verifier}`) : fake!.verifier;
+    const userIdForSrp = user ? user.username : fake!.userIdForSrp;
+    const { b, B } = serverEphemeral(v);
+    const state: SrpState = {
+      id: randomBytes(16).toString('base64url'),
+      name: name.trim().toLowerCase(),
+      sub: user ? user.sub : userIdForSrp,
+      known: user ? 1 : 0,
+      userIdForSrp,
+      clientId,
+      A: A.toString(16),
+      B: B.toString(16),
+      b: b.toString(16),
+      v: v.toString(16),
+      expiresAt: Date.now() + SRP_CHALLENGE_TTL_MS,
+    };
+    return { SALT: salt, SECRET_BLOCK: this.secretBlocks.seal(state), SRP_B: B.toString(16), USERNAME: userIdForSrp, USER_ID_FOR_SRP: userIdForSrp };
+  }
+
+  /**
+   * RespondToAuthChallenge PASSWORD_VERIFIER: checks the client's proof (PASSWORD_CLAIM_SIGNATURE over the
+   * SECRET_BLOCK and TIMESTAMP, keyed by the SRP session key) under the same lock-out and account rules as a
+   * password sign-in. A SECRET_BLOCK answers once, within 3 minutes, for the client it was issued to.
+   */
+  async srpVerify(clientId: string, r: { USERNAME: string; PASSWORD_CLAIM_SECRET_BLOCK: string; PASSWORD_CLAIM_SIGNATURE: string; TIMESTAMP: string }): Promise<UserRecord> {
+    const state = this.secretBlocks.open(r.PASSWORD_CLAIM_SECRET_BLOCK);
+    const now = Date.now();
+    if (!state || state.clientId !== clientId || state.expiresAt <= now || this.spentBlocks.has(state.id)) {
+      throw new CognitoError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
+    }
+    // Every block lives as long, so the Map (insertion order) is in expiry order: drop from the front.
+    for (const [id, until] of this.spentBlocks) {
+      if (until > now) break;
+      this.spentBlocks.delete(id);
+    }
+    if (this.spentBlocks.size >= MAX_SPENT_BLOCKS) this.spentBlocks.delete(this.spentBlocks.keys().next().value!);
+    this.spentBlocks.set(state.id, state.expiresAt);
+    const user = state.known === 1 ? this.state.users[state.sub] : undefined;
+    const checked = await this.attempt(user, state.name, async () => {
+      // The same work whether or not the name has an account: the proof of a stand-in verifier just never matches.
+      const key = sessionKey(BigInt(`0x${state.A}`), BigInt(`0x${state.B}`), BigInt(`0x${state.b}`), BigInt(`0x${state.v}`));
+      const expected = key ? claimSignature(key, this.srpPoolName, state.userIdForSrp, Buffer.from(r.PASSWORD_CLAIM_SECRET_BLOCK, 'base64'), r.TIMESTAMP) : undefined;
+      const signed = expected !== undefined && signatureMatches(expected, r.PASSWORD_CLAIM_SIGNATURE);
+      const at = parseTimestamp(r.TIMESTAMP);
+      const fresh = at !== undefined && Math.abs(at - Date.now()) <= SRP_CLOCK_SKEW_MS;
+      const sameName = r.USERNAME === state.userIdForSrp || (user !== undefined && this.findUser(r.USERNAME) === user);
+      const current = user ? this.srpVerifierOf(user)?.verifier === state.v : false;
+      return signed && fresh && sameName && current;
+    });
+    return this.signInAllowed(checked);
   }
 
   /** The failure counter of a name that has no account, kept in memory (bounded: least recently tried dropped first). */

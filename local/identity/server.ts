@@ -45,6 +45,7 @@ export interface IdentityOptions {
 
 export interface IdentityPart extends RunningPart {
   url: string;
+  /** `issuer` is `<url>/<userPoolId>`, the `iss` of every token; `jwksUrl` is `<issuer>/.well-known/jwks.json`. */
   settings: { issuer: string; userPoolId: string; clientId: string; jwksUrl: string };
   pool: UserPool;
   /** Registers or replaces an app client (e.g. once the gateway knows its port). */
@@ -129,6 +130,9 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
   const { port } = app.server.address() as AddressInfo;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : (opts.host ?? '127.0.0.1');
   baseUrl = httpUrl(host, port);
+  // The issuer is where the pool is served (OIDC discovery: the document at `<issuer>/.well-known/openid-configuration`
+  // names that issuer, and so does every token), not Cognito's https URL: see "Issuer" in docs/identity.md.
+  pool.useIssuer(`${baseUrl}/${pool.userPoolId}`);
   logger.info({ url: baseUrl, userPoolId: pool.userPoolId, users: pool.listUsers().length }, 'identity: listening');
 
   const mainClient = opts.clients[0]?.clientId ?? '';
@@ -136,7 +140,7 @@ export async function startIdentity(opts: IdentityOptions): Promise<IdentityPart
     name: 'identity',
     url: baseUrl,
     pool,
-    settings: { issuer: pool.issuer, userPoolId: pool.userPoolId, clientId: mainClient, jwksUrl: `${baseUrl}/${pool.userPoolId}/.well-known/jwks.json` },
+    settings: { issuer: pool.issuer, userPoolId: pool.userPoolId, clientId: mainClient, jwksUrl: `${pool.issuer}/.well-known/jwks.json` },
     notes,
     setClient: (client) => pool.setClient(client),
     close: async () => {

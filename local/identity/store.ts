@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/fsAtomic.js';
+import type { SrpVerifier } from './srp.js';
 
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED';
 
@@ -20,6 +21,11 @@ export interface UserRecord {
   /** Other standard attributes (name, given_name...), stored as Cognito returns them: strings. */
   attributes: Record<string, string>;
   passwordHash: string;
+  /**
+   * SRP salt and verifier (`USER_SRP_AUTH`), made whenever the password is set. Absent in state files written before
+   * SRP was supported (and for users with no password yet): such users get one on their next password sign-in.
+   */
+  srp?: SrpVerifier;
   status: UserStatus;
   enabled: boolean;
   groups: string[];

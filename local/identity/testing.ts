@@ -61,8 +61,10 @@ export async function startTestIdentity(opts: { callbackUrls?: string[]; logoutU
       throw new Error(`no code was sent to ${email}`);
     },
     async restart() {
+      // On the same port, as `npm start` restarts on IDENTITY_PORT: the issuer (`<url>/<pool>`) stays the same.
+      const port = Number(new URL(t.identity.url).port);
       await t.identity.close();
-      t.identity = await startIdentity(options);
+      t.identity = await startIdentity({ ...options, port });
     },
     async close() {
       await t.identity.close();

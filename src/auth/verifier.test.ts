@@ -203,3 +203,37 @@ describe('tokenVerifierFromConfig', () => {
     expect(server.requests).toBe(1);
   });
 });
+
+describe('createTokenVerifier: an issuer of its own (COGNITO_ISSUER, the local stand-in)', () => {
+  const POOL = 'us-east-1_LocalIss1';
+  const LOCAL_ISS = `http://127.0.0.1:4002/${POOL}`;
+
+  it("trusts only the configured issuer, not Cognito's, and fetches its JWKS from COGNITO_JWKS_URL", async () => {
+    const local = await createTestIssuer({ userPoolId: POOL, iss: LOCAL_ISS });
+    const server = await local.jwksServer();
+    servers.push(server);
+    const config = await loadConfig({
+      env: { PIER_ENV: 'test', ENV_FILE: '/nonexistent/.env', DOCKER_SECRETS_DIR: '/nonexistent/secrets', COGNITO_USER_POOL_ID: POOL, COGNITO_CLIENT_ID: local.clientId, COGNITO_ISSUER: LOCAL_ISS, COGNITO_JWKS_URL: server.url },
+    });
+    const v = tokenVerifierFromConfig(config);
+    await expect(v.verify(local.accessToken({ sub: 'me' }))).resolves.toMatchObject({ sub: 'me', tokenUse: 'access' });
+    await expect(v.verify(local.idToken({ sub: 'me' }), { tokenUse: 'id' })).resolves.toMatchObject({ sub: 'me', tokenUse: 'id' });
+    // The same pool and key, but Cognito's issuer: not trusted here.
+    const cognitoIss = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
+    expect((await rejection(v.verify(local.accessToken({ claims: { iss: cognitoIss } })))).code).toBe('TOKEN_ISSUER_INVALID');
+    // Cognito's checks still apply: client id and token_use.
+    expect((await rejection(v.verify(local.accessToken({ clientId: 'stranger' })))).code).toBe('TOKEN_AUDIENCE_INVALID');
+    expect((await rejection(v.verify(local.accessToken({ claims: { token_use: 'refresh' } }), { tokenUse: 'any' }))).code).toBe('TOKEN_USE_INVALID');
+    expect(server.requests).toBe(1);
+  });
+
+  it('without COGNITO_ISSUER (AWS), refuses the local issuer', async () => {
+    const local = await createTestIssuer({ userPoolId: POOL, iss: LOCAL_ISS });
+    const v = local.verifier({ issuer: undefined });
+    expect((await rejection(v.verify(local.accessToken()))).code).toBe('TOKEN_ISSUER_INVALID');
+  });
+
+  it("refuses an issuer that does not end with the pool's id", async () => {
+    expect(() => createTokenVerifier({ userPoolId: POOL, clientId: 'c', issuer: 'http://127.0.0.1:4002/us-east-1_Other' })).toThrow(TypeError);
+  });
+});

@@ -1,7 +1,9 @@
-import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import { JwksNotAvailableInCacheError, KidNotFoundInJwksError } from 'aws-jwt-verify/error';
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { JwksNotAvailableInCacheError, KidNotFoundInJwksError, ParameterValidationError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache, SimplePenaltyBox, type Jwks } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { JwtVerifierProperties, VerifyProperties } from 'aws-jwt-verify/jwt-verifier';
 import type { Config } from '../config/index.js';
 import { checkPolicy, userFromClaims } from './claims.js';
 import { authError, toAuthError } from './errors.js';
@@ -15,11 +17,17 @@ export const DEFAULT_MAX_TOKEN_BYTES = 8 * 1024;
 export interface TokenVerifierOptions {
   /** The Cognito user pool (`us-east-1_xxxx`); the issuer is `https://cognito-idp.<region>.amazonaws.com/<id>`. */
   userPoolId: string;
+  /**
+   * The one issuer (`iss`) trusted instead of Cognito's: the local identity stand-in's URL,
+   * `http://127.0.0.1:4002/<userPoolId>`. It must end with `/<userPoolId>`. Unset (AWS): Cognito's own issuer, in
+   * both its formats (`https://cognito-idp.<region>…` and `https://issuer-cognito-idp.<region>…`).
+   */
+  issuer?: string;
   /** App client ids the token may be issued to (ID token `aud`, access token `client_id`). */
   clientId: string | readonly string[];
   /**
-   * Fetch the JWKS from here instead of the pool's https JWKS (the local identity stand-in). The verifier still
-   * refetches on an unknown `kid` (key rotation), rate-limited.
+   * Fetch the JWKS from here instead of the issuer's `<issuer>/.well-known/jwks.json` (the local identity stand-in,
+   * the JWKS mirror in AWS). The verifier still refetches on an unknown `kid` (key rotation), rate-limited.
    */
   jwksUrl?: string;
   /** Preload this JWKS (no fetch until a token names a kid it does not hold). */
@@ -44,9 +52,38 @@ export interface CognitoTokenVerifier extends TokenVerifier {
 }
 
 /**
- * Verifies Cognito ID and access tokens with aws-jwt-verify's `CognitoJwtVerifier` (RS256 signature by a key of the
- * pool's JWKS, issuer, `token_use`, client id, `exp`/`nbf`), then turns the claims into a `User`. The same code
- * runs in AWS (pool's https JWKS) and locally (`jwksUrl`). Every refusal is an `AuthError` with a stable code.
+ * aws-jwt-verify's generic verifier, except that the token's `iss` always picks the issuer's settings, as in
+ * `CognitoJwtVerifier` (which configures two issuers): the base class skips that lookup when only one issuer is
+ * configured and checks `iss` only after the signature, so another pool's token signed under the same kid would be
+ * TOKEN_SIGNATURE_INVALID rather than TOKEN_ISSUER_INVALID. A foreign or missing `iss` is refused before any key
+ * lookup, fetch or signature check.
+ */
+type IssuerConfig = JwtVerifierProperties<VerifyProperties> & { issuer: string; jwksUri: string };
+class IssuerKeyedJwtVerifier extends (JwtVerifier as unknown as new (
+  props: IssuerConfig[],
+  jwksCache: SimpleJwksCache,
+) => JwtVerifier<Partial<VerifyProperties>, IssuerConfig, true>) {
+  protected override getIssuerConfig(issuer?: string | null) {
+    const config = typeof issuer === 'string' ? this.issuersConfig.get(issuer) : undefined;
+    if (!config) throw new ParameterValidationError(`issuer not configured: ${String(issuer)}`);
+    return config;
+  }
+}
+
+/** Cognito's issuer URLs for a pool, both formats (as `CognitoJwtVerifier` accepts them). */
+export function cognitoIssuers(userPoolId: string): [string, string] {
+  return [
+    CognitoJwtVerifier.parseUserPoolId(userPoolId).issuer,
+    CognitoJwtVerifier.parseUserPoolId(userPoolId, 'https://issuer-cognito-idp').issuer,
+  ];
+}
+
+/**
+ * Verifies Cognito ID and access tokens with aws-jwt-verify: the RS256 signature by a key of the issuer's JWKS,
+ * `iss`, `exp`/`nbf`, then Cognito's own checks (`validateCognitoJwtFields`, what `CognitoJwtVerifier` runs):
+ * `token_use` and the client id. Then the claims become a `User`. The same code runs in AWS (Cognito's issuer) and
+ * locally (`issuer`: the stand-in's URL, which `CognitoJwtVerifier` cannot accept). Every refusal is an `AuthError`
+ * with a stable code.
  */
 export function createTokenVerifier(opts: TokenVerifierOptions): CognitoTokenVerifier {
   const clientIds = typeof opts.clientId === 'string' ? [opts.clientId] : [...opts.clientId];
@@ -55,30 +92,38 @@ export function createTokenVerifier(opts: TokenVerifierOptions): CognitoTokenVer
   const graceSeconds = opts.graceSeconds ?? 0;
   const cache = opts.cache && opts.cache.maxEntries > 0 ? new VerifiedTokenCache(opts.cache.maxEntries) : undefined;
 
-  // The JWKS URIs the library derives from the pool id, for both issuer formats it accepts.
-  const poolJwksUris = [
-    CognitoJwtVerifier.parseUserPoolId(opts.userPoolId).jwksUri,
-    CognitoJwtVerifier.parseUserPoolId(opts.userPoolId, 'https://issuer-cognito-idp').jwksUri,
-  ];
+  const issuers = opts.issuer === undefined ? cognitoIssuers(opts.userPoolId) : [opts.issuer];
+  if (opts.issuer !== undefined && !opts.issuer.endsWith(`/${opts.userPoolId}`)) {
+    throw new TypeError(`createTokenVerifier: the issuer must end with /${opts.userPoolId}`);
+  }
+  // Each issuer's JWKS URI, `<issuer>/.well-known/jwks.json`, as aws-jwt-verify derives it.
+  const jwksUris = issuers.map((iss) => `${iss}/.well-known/jwks.json`);
   const jwksCache = new SimpleJwksCache({
     penaltyBox: new SimplePenaltyBox({ waitSeconds: opts.jwksRefetchWaitSeconds ?? 10 }),
     jwksParser: parseJwks,
     ...(opts.jwksUrl
-      ? { fetcher: new RedirectingJwksFetcher({ jwksUrl: opts.jwksUrl, servesFor: poolJwksUris, timeoutMs: opts.jwksTimeoutMs }) }
+      ? { fetcher: new RedirectingJwksFetcher({ jwksUrl: opts.jwksUrl, servesFor: jwksUris, timeoutMs: opts.jwksTimeoutMs }) }
       : {}),
   });
 
-  const verifier = CognitoJwtVerifier.create(
-    {
-      userPoolId: opts.userPoolId,
-      clientId: clientIds,
-      // Checked per call by `checkPolicy`, so one cached verification serves calls with different needs.
-      tokenUse: null,
+  const cognitoChecks = { clientId: clientIds, tokenUse: null } as const;
+  const verifier = new IssuerKeyedJwtVerifier(
+    issuers.map((issuer, i) => ({
+      issuer,
+      jwksUri: jwksUris[i] as string,
+      // Cognito access tokens carry no `aud`; the client id (`aud` or `client_id`) is checked below instead.
+      audience: null,
       graceSeconds,
-    },
-    { jwksCache },
+      // `tokenUse: null`: checked per call by `checkPolicy`, so one cached verification serves calls with different
+      // needs; `token_use` must still be `id` or `access`.
+      customJwtCheck: ({ payload }: { payload: JwtPayload }) => validateCognitoJwtFields(payload, cognitoChecks),
+    })),
+    jwksCache,
   );
-  if (opts.jwks) verifier.cacheJwks(rs256Only(opts.jwks));
+  const cacheJwks = (jwks: Jwks) => {
+    for (const issuer of issuers) verifier.cacheJwks(jwks, issuer);
+  };
+  if (opts.jwks) cacheJwks(rs256Only(opts.jwks));
 
   /**
    * With the kid's key already cached, the library's synchronous path does the same checks without its chain of
@@ -133,8 +178,8 @@ export function createTokenVerifier(opts: TokenVerifierOptions): CognitoTokenVer
     },
     async hydrate(): Promise<void> {
       try {
-        // One fetch for both issuer formats (the library's own hydrate() fetches once per format).
-        verifier.cacheJwks(await jwksCache.getJwks(poolJwksUris[0] as string));
+        // One fetch for every issuer (both Cognito formats share one JWKS; the library's hydrate() fetches each).
+        cacheJwks(await jwksCache.getJwks(jwksUris[0] as string));
       } catch (err) {
         throw authError('JWKS_UNAVAILABLE', err);
       }
@@ -146,15 +191,17 @@ export function createTokenVerifier(opts: TokenVerifierOptions): CognitoTokenVer
 }
 
 /**
- * The verifier for this deployment: pool and client ids from the config, the JWKS from COGNITO_JWKS_URL when set
- * (local runs), else from the pool's own https JWKS.
+ * The verifier for this deployment: pool and client ids from the config, the issuer from COGNITO_ISSUER when set
+ * (local runs: the identity stand-in's URL), else Cognito's; the JWKS from COGNITO_JWKS_URL when set (the
+ * stand-in's, or the JWKS mirror in AWS), else from the issuer's own JWKS.
  */
 export function tokenVerifierFromConfig(
-  config: Pick<Config, 'COGNITO_USER_POOL_ID' | 'COGNITO_CLIENT_ID' | 'COGNITO_EXTRA_CLIENT_IDS' | 'COGNITO_JWKS_URL' | 'AUTH_TOKEN_CACHE_SIZE'>,
+  config: Pick<Config, 'COGNITO_USER_POOL_ID' | 'COGNITO_ISSUER' | 'COGNITO_CLIENT_ID' | 'COGNITO_EXTRA_CLIENT_IDS' | 'COGNITO_JWKS_URL' | 'AUTH_TOKEN_CACHE_SIZE'>,
   overrides: Partial<TokenVerifierOptions> = {},
 ): CognitoTokenVerifier {
   return createTokenVerifier({
     userPoolId: config.COGNITO_USER_POOL_ID,
+    ...(config.COGNITO_ISSUER ? { issuer: config.COGNITO_ISSUER } : {}),
     clientId: [config.COGNITO_CLIENT_ID, ...config.COGNITO_EXTRA_CLIENT_IDS],
     ...(config.COGNITO_JWKS_URL ? { jwksUrl: config.COGNITO_JWKS_URL } : {}),
     ...(config.AUTH_TOKEN_CACHE_SIZE > 0 ? { cache: { maxEntries: config.AUTH_TOKEN_CACHE_SIZE } } : {}),

@@ -68,6 +68,10 @@ export const settings = {
   COGNITO_CLIENT_ID: setting({ schema: z.string().min(1), default: 'pier-web-local', doc: "The web page's app client id (public client, PKCE); tokens must be issued to it." }),
   COGNITO_DOMAIN: setting({ schema: url.optional(), doc: 'Hosted login base URL (the local identity endpoint, or the Cognito domain).' }),
   COGNITO_JWKS_URL: setting({ schema: url.optional(), doc: "Where the JWKS is fetched from. Unset: the pool's own https JWKS in AWS." }),
+  COGNITO_ISSUER: setting({
+    schema: url.optional(),
+    doc: "The token issuer (`iss`) trusted instead of Cognito's, ending with `/<COGNITO_USER_POOL_ID>`: `npm start` sets it to the identity stand-in's URL (`http://127.0.0.1:4002/<pool>`), which its discovery document and tokens name. Unset (AWS): Cognito's own `https://cognito-idp.<region>.amazonaws.com/<pool>`.",
+  }),
   COGNITO_EXTRA_CLIENT_IDS: setting({ schema: list, default: '', doc: 'Comma-separated further app client ids whose tokens are accepted (besides COGNITO_CLIENT_ID).' }),
   AUTH_TOKEN_CACHE_SIZE: setting({ schema: integer(0), default: '0', doc: 'Verified tokens kept in memory (LRU, each until its `exp`); 0 turns the cache off.' }),
 
@@ -91,6 +95,10 @@ export const settings = {
 
   // --- webhooks ---------------------------------------------------------------------------------------------------
   WEBHOOK_SIGNING_KEY: secret({ schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>').optional(), doc: 'Standard Webhooks signing key (`whsec_...`); required by the worker. Local runs generate one in DATA_DIR.' }),
+  WEBHOOK_SIGNING_KEY_PREVIOUS: secret({
+    schema: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>').optional(),
+    doc: 'The signing key before the last rotation. Set by the rotation function (`src/notifications/rotateSigningKey.ts`); while set, webhooks carry a second signature made with it, so receivers that still hold it keep verifying.',
+  }),
   WEBHOOK_ALLOW_LOOPBACK: setting({ schema: bool, default: 'false', doc: "Let webhooks reach loopback addresses, the only ones they may call over plain http (local runs only). `npm start` turns it on unless it is set. Private and link-local addresses stay refused, and so do the ports of `npm start`'s own parts." }),
   WEBHOOK_TIMEOUT_MS: setting({ schema: positiveInt, default: '5000', doc: 'Webhook request timeout.' }),
   WEBHOOK_SENDER_FUNCTION: setting({

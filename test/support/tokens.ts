@@ -10,7 +10,7 @@
  *   await jwks.close();
  *
  * Tokens carry the pool's real Cognito issuer (`https://cognito-idp.<region>.amazonaws.com/<pool>`), so the
- * production verifier accepts them unchanged. `claims`/`header` override anything; an `undefined` value deletes it.
+ * production verifier accepts them unchanged; or, with `iss`, another issuer (the local stand-in's URL). `claims`/`header` override anything; an `undefined` value deletes it.
  */
 import { createHash, generateKeyPair, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -68,7 +68,7 @@ export interface TestIssuer {
   readonly userPoolId: string;
   readonly clientId: string;
   readonly region: string;
-  /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>` */
+  /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`, or the `iss` it was created with. */
   readonly iss: string;
   /** The kid new tokens are signed with. */
   readonly kid: string;
@@ -99,6 +99,8 @@ export interface TestIssuerOptions {
   clientId?: string;
   /** Fix the first key's kid (e.g. to forge "same kid, other pool's key"). */
   kid?: string;
+  /** The tokens' issuer instead of Cognito's, e.g. `http://127.0.0.1:4002/<userPoolId>` (as the local stand-in). */
+  iss?: string;
 }
 
 interface SigningKey {
@@ -132,7 +134,7 @@ export async function createTestIssuer(opts: TestIssuerOptions = {}): Promise<Te
   const userPoolId = opts.userPoolId ?? 'us-east-1_TestPool1';
   const clientId = opts.clientId ?? 'pier-web-test';
   const region = userPoolId.split('_')[0] as string;
-  const iss = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  const iss = opts.iss ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
   const keys: SigningKey[] = [await newKey(opts.kid)];
   const current = () => keys[keys.length - 1] as SigningKey;
   const jwks = (): Jwks => ({ keys: keys.map((k) => ({ ...k.jwk })) });
@@ -236,7 +238,7 @@ export async function createTestIssuer(opts: TestIssuerOptions = {}): Promise<Te
       // A data: URL holds the same JWKS, so a refetch on an unknown kid never leaves the machine (use
       // jwksServer() to see rotations).
       const jwksUrl = `data:application/json;base64,${Buffer.from(JSON.stringify(snapshot)).toString('base64')}`;
-      return createTokenVerifier({ userPoolId, clientId, jwks: snapshot, jwksUrl, ...o });
+      return createTokenVerifier({ userPoolId, clientId, jwks: snapshot, jwksUrl, ...(opts.iss ? { issuer: opts.iss } : {}), ...o });
     },
   };
   return issuer;
