@@ -1,3 +1,5 @@
+import { PINNED_ENGINE_VERSION, type AuroraPostgresVersion } from './lib/engine.js';
+
 /**
  * Every name, size and switch of the cloud deployment, one typed object per environment. The stacks read nothing
  * else (apart from src/routes.ts and src/config/schema.ts, the shared sources of truth), so a reviewer can see what an
@@ -19,7 +21,10 @@ export interface EnvSettings {
   prefix: string;
   /** Used only when no account/region comes from the CLI or the environment (offline `npm run synth`, tests). */
   region: string;
-  /** Listed, not looked up, so synth needs no credentials or context lookups. */
+  /**
+   * Offline placeholders (`<region>a`, `<region>b`), used by `npm run synth` and the tests. `npm run deploy` replaces
+   * them with the account's zone names whose zone IDs support API Gateway VPC links (infra/lib/zones.ts).
+   */
   availabilityZones: string[];
   network: {
     cidr: string;
@@ -30,7 +35,8 @@ export interface EnvSettings {
   data: {
     databaseName: string;
     username: string;
-    engineVersion: '16.6' | '17.4';
+    /** infra/lib/engine.ts; `npm run deploy` checks it with RDS first. */
+    engineVersion: AuroraPostgresVersion;
     /** Aurora Serverless v2 capacity in ACU; 0 lets the cluster pause when idle. */
     minAcu: number;
     maxAcu: number;
@@ -65,10 +71,12 @@ export interface EnvSettings {
   compute: {
     /**
      * `asset`: build the repository's Dockerfile into ECR at deploy time.
-     * `registry`: pull `image` (e.g. from Docker Hub) with the credentials in the secret `registryCredentialsSecretName`
-     * (a JSON secret with `username` and `password`).
+     * `registry`: a Docker Hub image (`owner/repo:tag`, or `repo:tag` for an official image) pulled through an ECR
+     * pull-through cache the stack creates (infra/lib/pullThroughCache.ts): tasks only ever pull from this account's
+     * ECR. The Docker Hub credentials go into the secret `ecr-pullthroughcache/<prefix>-docker-hub` the stack creates
+     * (JSON `username`, `accessToken`); see docs/deploy.md.
      */
-    image: { source: 'asset' } | { source: 'registry'; image: string; registryCredentialsSecretName: string };
+    image: { source: 'asset' } | { source: 'registry'; image: string };
     containerPort: number;
     logRetentionDays: number;
     /** CloudWatch Container Insights (per-task metrics, billed as custom metrics): prod on, dev off to idle cheaply. */
@@ -121,7 +129,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
     data: {
       databaseName: 'pier',
       username: 'pier',
-      engineVersion: '16.6',
+      engineVersion: PINNED_ENGINE_VERSION,
       minAcu: 0,
       maxAcu: 2,
       autoPauseMinutes: 10,
@@ -164,7 +172,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
     data: {
       databaseName: 'pier',
       username: 'pier',
-      engineVersion: '16.6',
+      engineVersion: PINNED_ENGINE_VERSION,
       minAcu: 0.5,
       maxAcu: 8,
       autoPauseMinutes: 0,
@@ -210,6 +218,9 @@ export const names = (s: EnvSettings) => ({
   cluster: s.prefix,
   service: `${s.prefix}-service`,
   worker: `${s.prefix}-worker`,
-  appSecret: `${s.prefix}/app`,
+  /** The webhook signing key's own secret: read by the webhook-sender function only (`npm run secrets -- push`). */
+  webhookSigningKeySecret: `${s.prefix}/webhook-signing-key`,
+  /** @deprecated There is no shared app secret any more; the one operator-pushed secret is webhookSigningKeySecret. */
+  appSecret: `${s.prefix}/webhook-signing-key`,
   databaseUrlSecret: `${s.prefix}/database-url`,
 });

@@ -11,6 +11,7 @@ import { buildApp } from './app.js';
 import { ROLE_COMMANDS } from './lib/compute.js';
 import { LAMBDA_RUNTIME } from './lib/functions.js';
 import { INTERFACE_ENDPOINTS } from './lib/network.js';
+import { imageRegistry } from './support/template.js';
 import type { PierStack } from './lib/stack.js';
 import { ENVIRONMENTS, type EnvSettings } from './settings.js';
 
@@ -58,6 +59,7 @@ const IAM_STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ec2:UnassignPrivateIpAddresses': 'Lambda VPC ENIs',
   'cloudfront:GetInvalidation': 'BucketDeployment provider (aws-cdk-lib); CloudFront invalidation actions',
   'cloudfront:CreateInvalidation': 'BucketDeployment provider (aws-cdk-lib); CloudFront invalidation actions',
+  'ec2:DescribeManagedPrefixLists': 'reads the S3 prefix list id at deploy (AwsCustomResource); no resource-level permissions',
 };
 
 describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
@@ -134,7 +136,8 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
             ValueFrom: { 'Fn::Join': ['', [ref(b().stack.getLogicalId(b().stack.data.databaseUrlSecret.node.defaultChild as never)), ':DATABASE_URL::']] },
           },
         ]);
-        expect(envNames).toContain('SECRETS_ID');
+        // The tasks read no secret through the config loader: DATABASE_URL is injected, the signing key is not theirs.
+        expect(envNames).not.toContain('SECRETS_ID');
       }
     }
     for (const [id, fn] of ofType(b(), 'AWS::Lambda::Function')) {
@@ -341,7 +344,7 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     }
   });
 
-  it('gives each task role only its own queue actions and the app secret', () => {
+  it('gives each task role only its own queue actions (and the worker the sender function), no secret', () => {
     const statements = (role: 'service' | 'worker') => {
       const roleId = b().stack.getLogicalId(b().stack.compute[role].taskDefinition.taskRole.node.defaultChild as never);
       return ofType(b(), 'AWS::IAM::Policy')
@@ -349,23 +352,28 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     };
     const queue = { 'Fn::GetAtt': [b().stack.getLogicalId(b().stack.messaging.queue.node.defaultChild as never), 'Arn'] };
-    const secret = ref(b().stack.getLogicalId(b().stack.appSecret.node.defaultChild as never));
-    expect(statements('service')).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: queue }),
-        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secret }),
-      ]),
-    );
-    expect(statements('service')).toHaveLength(2);
+    expect(statements('service')).toEqual([expect.objectContaining({ Action: 'sqs:SendMessage', Resource: queue })]);
     const sender = { 'Fn::GetAtt': [b().stack.getLogicalId(b().stack.webhookSender.fn.node.defaultChild as never), 'Arn'] };
     expect(statements('worker')).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'], Resource: queue }),
-        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: secret }),
         expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: sender }),
       ]),
     );
-    expect(statements('worker')).toHaveLength(3);
+    expect(statements('worker')).toHaveLength(2);
+  });
+
+  it('rotates the webhook signing key every 30 days with its own function, which only Secrets Manager may invoke for that secret', () => {
+    const st = b().stack;
+    const keySecret = ref(st.getLogicalId(st.webhookSigningKeySecret.node.defaultChild as never));
+    const rotationFn = st.getLogicalId(st.webhookSender.rotation.node.defaultChild as never);
+    const schedules = ofType(b(), 'AWS::SecretsManager::RotationSchedule');
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]![1].Properties).toMatchObject({ SecretId: keySecret, RotationLambdaARN: { 'Fn::GetAtt': [rotationFn, 'Arn'] }, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediatelyOnUpdate: false });
+    expect(b().res[rotationFn]!.Properties.Runtime).toBe('nodejs24.x');
+    expect(b().res[rotationFn]!.Properties.VpcConfig).toBeUndefined();
+    const invokers = ofType(b(), 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes(rotationFn));
+    expect(invokers.map(([, p]) => p.Properties)).toEqual([expect.objectContaining({ Principal: 'secretsmanager.amazonaws.com', SourceArn: keySecret })]);
   });
 
   it('sends webhooks through a function outside the VPC that only the worker may invoke', () => {
@@ -377,12 +385,12 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     // Outside the VPC: it reaches the internet without a NAT gateway.
     expect(fn.Properties.VpcConfig).toBeUndefined();
     expect(fn.Properties.Timeout).toBe(b().s.functions.webhookSender.timeoutSeconds);
-    const secret = ref(st.getLogicalId(st.appSecret.node.defaultChild as never));
+    const secret = ref(st.getLogicalId(st.webhookSigningKeySecret.node.defaultChild as never));
     const vars = fn.Properties.Environment.Variables as Record<string, unknown>;
     expect(vars.SECRETS_ID).toEqual(secret);
     expect(vars.PIER_ENV).toBe(b().s.env);
     expect(vars).not.toHaveProperty('WEBHOOK_ALLOW_LOOPBACK');
-    // Its role: its own logs and the app secret, nothing else.
+    // Its role: its own logs and the signing key's secret, nothing else.
     const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     const statements = ofType(b(), 'AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(roleId)]))
@@ -400,6 +408,114 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
     };
     expect(envOf('worker').WEBHOOK_SENDER_FUNCTION).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
     expect(envOf('service')).not.toHaveProperty('WEBHOOK_SENDER_FUNCTION');
+  });
+
+  it('lets no role read a secret it does not use (IAM policies and task-definition secrets, walked in the template)', () => {
+    const res = b().res;
+    const refsTo = (v: unknown): string[] => [...JSON.stringify(v).matchAll(/"Ref":"([A-Za-z0-9]+)"/g)].map((m) => m[1]!);
+    const secrets = ofType(b(), 'AWS::SecretsManager::Secret').map(([id]) => id);
+    const readers = new Map<string, Set<string>>(secrets.map((id) => [id, new Set<string>()]));
+    for (const [id, policy] of ofType(b(), 'AWS::IAM::Policy')) {
+      for (const st of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
+        if (![st.Action].flat().some((a) => a.startsWith('secretsmanager:'))) continue;
+        for (const secret of refsTo(st.Resource)) {
+          expect(readers.has(secret), `${id} grants a secret action on ${secret}`).toBe(true);
+          for (const role of refsTo(policy.Properties.Roles)) readers.get(secret)!.add(role);
+        }
+      }
+    }
+    // Who uses each secret: a task definition's execution role for its `Secrets`, a function's role for SECRETS_ID.
+    const users = new Map<string, Set<string>>(secrets.map((id) => [id, new Set<string>()]));
+    for (const [, td] of ofType(b(), 'AWS::ECS::TaskDefinition')) {
+      const role = td.Properties.ExecutionRoleArn['Fn::GetAtt'][0] as string;
+      for (const c of td.Properties.ContainerDefinitions) for (const secret of refsTo(c.Secrets ?? [])) users.get(secret)!.add(role);
+      expect(JSON.stringify(td.Properties.ContainerDefinitions)).not.toContain('SECRETS_ID');
+    }
+    for (const [, fn] of ofType(b(), 'AWS::Lambda::Function')) {
+      const id = fn.Properties.Environment?.Variables?.SECRETS_ID;
+      if (id) users.get(refsTo(id)[0]!)!.add(fn.Properties.Role['Fn::GetAtt'][0] as string);
+    }
+    // A rotation function uses the secret its schedule names.
+    for (const [, rs] of ofType(b(), 'AWS::SecretsManager::RotationSchedule')) {
+      const fn = res[rs.Properties.RotationLambdaARN['Fn::GetAtt'][0] as string]!;
+      users.get(refsTo(rs.Properties.SecretId)[0]!)!.add(fn.Properties.Role['Fn::GetAtt'][0] as string);
+    }
+    for (const secret of secrets) expect({ secret, readers: [...readers.get(secret)!].sort() }).toEqual({ secret, readers: [...users.get(secret)!].sort() });
+    // The signing key: the webhook-sender function's role and its rotation function's, no one else.
+    const st = b().stack;
+    const keySecret = st.getLogicalId(st.webhookSigningKeySecret.node.defaultChild as never);
+    const roleOf = (fn: { node: { defaultChild?: unknown } }) => res[st.getLogicalId(fn.node.defaultChild as never)]!.Properties.Role['Fn::GetAtt'][0];
+    expect([...readers.get(keySecret)!].sort()).toEqual([roleOf(st.webhookSender.fn), roleOf(st.webhookSender.rotation)].sort());
+    // The master credentials are read by no role (CloudFormation builds DATABASE_URL from them by dynamic reference).
+    const [master] = ofType(b(), 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === `${b().s.prefix}/database-credentials`)!;
+    expect([...readers.get(master)!]).toEqual([]);
+  });
+
+  it('limits every VPC endpoint by policy to this account (no bare "*" principal without an account condition)', () => {
+    const endpoints = ofType(b(), 'AWS::EC2::VPCEndpoint');
+    expect(endpoints).toHaveLength(Object.keys(INTERFACE_ENDPOINTS).length + 1);
+    const { account, region } = b().stack;
+    for (const [id, e] of endpoints) {
+      const statements = e.Properties.PolicyDocument?.Statement as { Effect: string; Principal: unknown; Condition?: Record<string, Record<string, unknown>>; Resource: unknown }[];
+      expect(statements, `${id} has a policy`).toBeDefined();
+      for (const st of statements) {
+        expect(st.Effect).toBe('Allow');
+        const conditions = Object.assign({}, ...Object.values(st.Condition ?? {})) as Record<string, unknown>;
+        const accountScoped = conditions['aws:ResourceAccount'] ?? conditions['aws:PrincipalAccount'];
+        if (accountScoped !== undefined) {
+          expect(Object.values(conditions).every((v) => JSON.stringify(v) === JSON.stringify(account)), `${id}: conditions name this account`).toBe(true);
+          continue;
+        }
+        // Without an account condition: only exact ARNs of AWS-owned resources (ECR's image-layer bucket).
+        expect(e.Properties.VpcEndpointType, `${id}: unconditioned statement`).toBe('Gateway');
+        expect(st.Resource).toBe(`arn:aws:s3:::prod-${region}-starport-layer-bucket/*`);
+      }
+    }
+  });
+
+  it('lets tasks and functions send only to the endpoints, the database and the S3 prefix list', () => {
+    const st = b().stack;
+    const id = (c: { node: { defaultChild?: unknown } }) => st.getLogicalId(c.node.defaultChild as never);
+    const endpointSg = { 'Fn::GetAtt': [id(st.network.endpointSecurityGroup), 'GroupId'] };
+    const dbSg = { 'Fn::GetAtt': [id(st.data.securityGroup), 'GroupId'] };
+    const groups = [
+      ...st.compute.service.connections.securityGroups,
+      ...st.compute.worker.connections.securityGroups,
+      st.functions.securityGroup,
+    ].map((g) => id(g as never));
+    expect(groups).toHaveLength(3);
+    for (const group of groups) {
+      const inline = (b().res[group]!.Properties.SecurityGroupEgress ?? []) as Record<string, unknown>[];
+      const separate = ofType(b(), 'AWS::EC2::SecurityGroupEgress')
+        .filter(([, r]) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [group, 'GroupId'] }))
+        .map(([, r]) => r.Properties);
+      const rules = [...inline, ...separate].filter((r) => r.CidrIp !== '255.255.255.255/32'); // CDK's "no egress" marker
+      expect(rules.length, group).toBeGreaterThanOrEqual(3);
+      for (const r of rules) {
+        if (r.DestinationPrefixListId) {
+          expect(JSON.stringify(r.DestinationPrefixListId)).toContain('PrefixLists.0.PrefixListId');
+          expect([r.FromPort, r.ToPort]).toEqual([443, 443]);
+        } else if (JSON.stringify(r.DestinationSecurityGroupId) === JSON.stringify(endpointSg)) {
+          expect([r.FromPort, r.ToPort]).toEqual([443, 443]);
+        } else {
+          expect(r.DestinationSecurityGroupId, `${group} egress ${JSON.stringify(r)}`).toEqual(dbSg);
+        }
+      }
+    }
+    // And no security group anywhere sends to the whole internet.
+    for (const [gid, g] of ofType(b(), 'AWS::EC2::SecurityGroup')) {
+      for (const r of (g.Properties.SecurityGroupEgress ?? []) as { CidrIp?: string }[]) expect(r.CidrIp, gid).not.toBe('0.0.0.0/0');
+    }
+    for (const [, r] of ofType(b(), 'AWS::EC2::SecurityGroupEgress')) expect(r.Properties.CidrIp).not.toBe('0.0.0.0/0');
+  });
+
+  it('pulls every task image from this account\'s ECR, never another registry', () => {
+    for (const [id, td] of ofType(b(), 'AWS::ECS::TaskDefinition')) {
+      for (const c of td.Properties.ContainerDefinitions) {
+        expect(imageRegistry(c.Image), id).toBe(`${b().stack.account}.dkr.ecr.${b().stack.region}.<urlSuffix>`);
+        expect(c.RepositoryCredentials, id).toBeUndefined();
+      }
+    }
   });
 
   it('scales the worker on backlog per task: ceil(backlog / backlogPerTask) tasks within min..max', () => {

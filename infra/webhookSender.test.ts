@@ -28,7 +28,7 @@ beforeAll(async () => {
   const app = new App({ outdir, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Bundle', { env: { account: '000000000000', region: s.region } });
   const appSecret = new secretsmanager.Secret(stack, 'App', { secretStringValue: SecretValue.unsafePlainText('{}') });
-  const sender = new WebhookSender(stack, 'WebhookSender', s, { appSecret });
+  const sender = new WebhookSender(stack, 'WebhookSender', s, { signingKeySecret: appSecret });
   mkdirSync(join(outdir, 'node_modules'));
   // The Lambda runtime provides the AWS SDK v3 (kept out of the bundle).
   symlinkSync(join(REPO_ROOT, 'node_modules', '@aws-sdk'), join(outdir, 'node_modules', '@aws-sdk'), 'dir');
@@ -85,6 +85,6 @@ describe('webhook-sender bundle', () => {
     const s = { ...ENVIRONMENTS.dev, functions: { ...ENVIRONMENTS.dev.functions, webhookSender: { memoryMiB: 256, timeoutSeconds: 5 } } };
     const stack = new Stack(new App(), 'T');
     const appSecret = new secretsmanager.Secret(stack, 'App');
-    expect(() => new WebhookSender(stack, 'W', s, { appSecret })).toThrow(SettingsWiringError);
+    expect(() => new WebhookSender(stack, 'W', s, { signingKeySecret: appSecret })).toThrow(SettingsWiringError);
   });
 });

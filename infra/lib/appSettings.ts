@@ -4,10 +4,11 @@ import { SECRET_KEYS, settings, type SettingKey } from '../../src/config/schema.
 
 /**
  * The bridge from src/config/schema.ts to task and function definitions: plain settings become environment variables,
- * secret settings never do. A secret setting the stack owns (DATABASE_URL) is an ECS secret reference; secret settings
- * the operator owns (WEBHOOK_SIGNING_KEY, ...) live in the app secret, which the config loader reads at start-up and
- * refreshes (SECRETS_ID), so an operator's push is picked up without a redeploy and a key not pushed yet does not
- * stop tasks from starting (ECS refuses to start a task whose referenced JSON key is missing).
+ * secret settings never do. A secret setting the stack owns (DATABASE_URL) is an ECS secret reference; a secret setting
+ * the operator owns (WEBHOOK_SIGNING_KEY) lives in its own secret, readable only by the role that uses it, which the
+ * config loader reads at start-up and refreshes (SECRETS_ID), so an operator's push is picked up without a redeploy and
+ * a key not pushed yet does not stop anything from starting (ECS refuses to start a task whose referenced JSON key is
+ * missing).
  */
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -39,5 +40,21 @@ export function ecsSecrets(homes: SecretHomes): Record<string, ecs.Secret> {
   return out;
 }
 
-/** Secret settings the operator pushes into the app secret (`npm run secrets -- push`). */
-export const operatorSecretKeys = (): SettingKey[] => SECRET_KEYS.filter((k) => !(k in STACK_OWNED_SECRETS));
+/**
+ * Secret settings the operator pushes, each into its own secret read only by the one role that uses it, through the
+ * config loader (SECRETS_ID) so a push is picked up without a redeploy. WEBHOOK_SIGNING_KEY: the webhook-sender
+ * function only (the worker hands it the payload and never sees the key; the service never sends webhooks).
+ * WEBHOOK_SIGNING_KEY_PREVIOUS lives in the same secret: the rotation function writes both (src/notifications).
+ */
+export const OPERATOR_SECRETS = { WEBHOOK_SIGNING_KEY: 'webhookSigningKey', WEBHOOK_SIGNING_KEY_PREVIOUS: 'webhookSigningKey' } as const satisfies Partial<Record<SecretKey, string>>;
+
+/** Every secret setting has exactly one home: stack-owned (ECS secret reference) or operator-owned (its own secret). */
+export function assertEverySecretHasAHome(): void {
+  for (const key of SECRET_KEYS) {
+    const homes = [key in STACK_OWNED_SECRETS, key in OPERATOR_SECRETS].filter(Boolean).length;
+    if (homes !== 1) throw new SettingsWiringError(`${key} must have exactly one home in infra/lib/appSettings.ts (STACK_OWNED_SECRETS or OPERATOR_SECRETS), has ${homes}`);
+  }
+}
+
+/** Secret settings the operator pushes (`npm run secrets -- push`), each into its own secret. */
+export const operatorSecretKeys = (): SettingKey[] => SECRET_KEYS.filter((k) => k in OPERATOR_SECRETS);

@@ -9,7 +9,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { names, type EnvSettings, type FargateSize } from '../settings.js';
 import { plainEnvironment, type SecretHomes, ecsSecrets } from './appSettings.js';
@@ -17,6 +16,7 @@ import type { Data } from './data.js';
 import type { Messaging } from './messaging.js';
 import type { Network } from './network.js';
 import { REPO_ROOT } from './paths.js';
+import { DockerHubPullThroughCache } from './pullThroughCache.js';
 
 /** The image's roles (src/main.ts): the Dockerfile's CMD runs the service; the worker task overrides the command. */
 export const ROLE_COMMANDS = {
@@ -31,8 +31,6 @@ export interface ComputeProps {
   network: Network;
   data: Data;
   messaging: Messaging;
-  /** The operator-managed JSON secret whose keys are settings (read at start-up and refreshed: SECRETS_ID). */
-  appSecret: secretsmanager.ISecret;
   /** Plain settings the stack derives (queue URLs, Cognito ids). */
   derivedSettings: Record<string, string>;
   logBucket: s3.IBucket;
@@ -51,10 +49,12 @@ export class Compute extends Construct {
   readonly alb: elbv2.ApplicationLoadBalancer;
   readonly listener: elbv2.ApplicationListener;
   readonly albSecurityGroup: ec2.SecurityGroup;
+  /** Set when `compute.image.source` is `registry`: Docker Hub through ECR. */
+  readonly pullThroughCache?: DockerHubPullThroughCache;
 
   constructor(scope: Construct, id: string, s: EnvSettings, props: ComputeProps) {
     super(scope, id);
-    const { network, data, messaging, appSecret } = props;
+    const { network, data, messaging } = props;
     const n = names(s);
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: n.cluster,
@@ -62,12 +62,9 @@ export class Compute extends Construct {
       containerInsightsV2: s.compute.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
 
-    const image =
-      s.compute.image.source === 'asset'
-        ? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'Dockerfile', platform: Platform.LINUX_AMD64 })
-        : ecs.ContainerImage.fromRegistry(s.compute.image.image, {
-            credentials: secretsmanager.Secret.fromSecretNameV2(this, 'RegistryCredentials', s.compute.image.registryCredentialsSecretName),
-          });
+    // Tasks pull from this account's ECR only: the CDK asset repository, or Docker Hub through a pull-through cache.
+    if (s.compute.image.source === 'registry') this.pullThroughCache = new DockerHubPullThroughCache(this, 'DockerHub', s, s.compute.image.image);
+    const image = this.pullThroughCache?.image ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'Dockerfile', platform: Platform.LINUX_AMD64 });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/pier/${s.env}/ecs`,
@@ -82,7 +79,6 @@ export class Compute extends Construct {
       AWS_REGION: Stack.of(this).region,
       SERVICE_HOST: '0.0.0.0',
       SERVICE_PORT: String(s.compute.containerPort),
-      SECRETS_ID: appSecret.secretArn,
     });
     const homes: SecretHomes = { database: data.databaseUrlSecret };
     const secrets = ecsSecrets(homes);
@@ -108,18 +104,16 @@ export class Compute extends Construct {
         ...(name === 'service' ? { portMappings: [{ containerPort: s.compute.containerPort }] } : {}),
       });
       container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
-      // Read at start-up and on refresh by the config loader (SECRETS_ID); only this secret.
-      td.taskRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [appSecret.secretArn] }),
-      );
+      // No SECRETS_ID: the tasks' one secret setting, DATABASE_URL, is an ECS secret reference (read by the execution
+      // role at start); the task roles may read no secret. The webhook signing key is the sender function's alone.
+      this.pullThroughCache?.grantPullThrough(td.obtainExecutionRole());
       return td;
     };
 
     const taskSg = (name: string) => {
       const sg = new ec2.SecurityGroup(this, `${name}Sg`, { vpc: network.vpc, description: `Pier ${name} tasks`, allowAllOutbound: false });
-      // HTTPS reaches only the VPC endpoints and the S3 gateway endpoint: no route leaves the VPC (no NAT, no IGW).
-      // The S3 prefix list id would need a context lookup, hence the CIDR form.
-      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints and the S3 gateway endpoint');
+      // HTTPS to the endpoints' security group and S3's prefix list only (no route leaves the VPC anyway: no NAT, no IGW).
+      network.allowEndpointsFrom(sg);
       sg.connections.allowTo(data.cluster, ec2.Port.tcp(data.cluster.clusterEndpoint.port), 'PostgreSQL');
       return sg;
     };

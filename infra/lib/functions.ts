@@ -83,7 +83,7 @@ export class Functions extends Construct {
     super(scope, id);
     const { network, data } = props;
     this.securityGroup = new ec2.SecurityGroup(this, 'Sg', { vpc: network.vpc, description: 'Pier Lambda functions', allowAllOutbound: false });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints (no route leaves the VPC)');
+    network.allowEndpointsFrom(this.securityGroup);
     this.securityGroup.connections.allowTo(data.cluster, ec2.Port.tcp(data.cluster.clusterEndpoint.port), 'PostgreSQL');
 
     // Lambda sets AWS_REGION itself (and refuses it as a variable).

@@ -15,13 +15,29 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
   const { compute, functions, data, api, web, auth } = stack;
 
   // The generated credentials secret sits under the cluster construct (Cluster/Secret).
-  for (const secret of [data.cluster, data.databaseUrlSecret, stack.appSecret]) {
+  for (const secret of [data.cluster, data.databaseUrlSecret, stack.webhookSigningKeySecret]) {
     ack(
       secret,
       'AwsSolutions-SMG4',
-      'No automatic rotation: DATABASE_URL is assembled from the credentials at deploy time and the app secret is operator-owned (rotate by pushing a new value; the loader refreshes it).',
+      'No automatic rotation: DATABASE_URL is assembled from the credentials at deploy time and the signing key is operator-owned (rotate by pushing a new value; the loader refreshes it).',
     );
   }
+  if (compute.pullThroughCache) {
+    ack(compute.pullThroughCache.credentials, 'AwsSolutions-SMG4', 'Docker Hub access token for the ECR pull-through cache: issued and rotated in Docker Hub, then put here by the operator.');
+  }
+  // aws-cdk-lib's AwsCustomResource singleton that reads the S3 prefix list id at deploy (infra/lib/network.ts).
+  const sdkCall = (stack as Stack).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+  ack(sdkCall, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "aws-cdk-lib's AwsCustomResource provider role: writes its own logs only.");
+  ack(
+    stack.network.node.tryFindChild('S3PrefixList'),
+    'AwsSolutions-IAM5[Resource::*]',
+    'ec2:DescribeManagedPrefixLists (reading the S3 prefix list id at deploy) does not support resource-level permissions.',
+  );
+  ack(
+    data.cluster,
+    'AwsSolutions-RDS6',
+    'IAM database authentication is off on purpose: the app signs in with a password held in Secrets Manager and verifies the server over TLS (sslmode=verify-full); no client uses IAM tokens, so enabling it would only add an unused sign-in path.',
+  );
   if (!s.data.deletionProtection) ack(data.cluster, 'AwsSolutions-RDS10', `Deletion protection is off in ${s.env} so the environment can be torn down; prod turns it on.`);
 
   if (!s.compute.containerInsights) {

@@ -8,6 +8,7 @@ import { Api } from './api.js';
 import { Auth } from './auth.js';
 import { Compute } from './compute.js';
 import { Data } from './data.js';
+import { assertEverySecretHasAHome } from './appSettings.js';
 import { Functions } from './functions.js';
 import { JwksMirror } from './jwksMirror.js';
 import { Messaging } from './messaging.js';
@@ -30,7 +31,8 @@ export class PierStack extends Stack {
   readonly functions: Functions;
   readonly api: Api;
   readonly web: Web;
-  readonly appSecret: secretsmanager.Secret;
+  /** WEBHOOK_SIGNING_KEY's own secret (operator-pushed); only the webhook-sender function may read it. */
+  readonly webhookSigningKeySecret: secretsmanager.Secret;
   readonly settings: EnvSettings;
   readonly jwks: JwksMirror;
   readonly webhookSender: WebhookSender;
@@ -58,10 +60,12 @@ export class PierStack extends Stack {
     this.web = new Web(this, 'Web', s, logBucket);
     this.auth = new Auth(this, 'Auth', s, this.web.url);
 
-    // Operator-owned secret settings (`npm run secrets -- push`). Created empty; the stack never writes it again.
-    this.appSecret = new secretsmanager.Secret(this, 'AppSecret', {
-      secretName: n.appSecret,
-      description: 'Pier settings pushed by the operator (JSON: one key per secret setting)',
+    // Each secret setting has one home and one reader (infra/lib/appSettings.ts). The operator-owned one, the webhook
+    // signing key (`npm run secrets -- push`), gets its own secret: created empty, never written by the stack again.
+    assertEverySecretHasAHome();
+    this.webhookSigningKeySecret = new secretsmanager.Secret(this, 'WebhookSigningKeySecret', {
+      secretName: n.webhookSigningKeySecret,
+      description: 'WEBHOOK_SIGNING_KEY for the webhook-sender function, pushed by the operator (JSON: {"WEBHOOK_SIGNING_KEY": "whsec_..."})',
       secretStringValue: SecretValue.unsafePlainText('{}'),
     });
 
@@ -71,13 +75,12 @@ export class PierStack extends Stack {
       COGNITO_CLIENT_ID: this.auth.client.userPoolClientId,
       COGNITO_DOMAIN: this.auth.domain.baseUrl(),
     };
-    this.webhookSender = new WebhookSender(this, 'WebhookSender', s, { appSecret: this.appSecret });
+    this.webhookSender = new WebhookSender(this, 'WebhookSender', s, { signingKeySecret: this.webhookSigningKeySecret });
     this.compute = new Compute(this, 'Compute', s, {
       webhookSender: this.webhookSender.fn,
       network: this.network,
       data: this.data,
       messaging: this.messaging,
-      appSecret: this.appSecret,
       logBucket,
       derivedSettings: {
         ...identity,
@@ -117,7 +120,7 @@ export class PierStack extends Stack {
     out('HostedLoginUrl', this.auth.domain.baseUrl(), 'Cognito hosted login');
     out('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool (npm run users)');
     out('UserPoolClientId', this.auth.client.userPoolClientId, 'Web app client');
-    out('AppSecretName', n.appSecret, 'Push settings here: npm run secrets -- push --secret-id <this>');
+    out('WebhookSigningKeySecretName', n.webhookSigningKeySecret, 'Push WEBHOOK_SIGNING_KEY here: npm run secrets -- push --aws --secret-id <this>');
     out('ClusterName', this.compute.cluster.clusterName, 'ECS cluster (npm run pause / resume)');
     out('ServiceName', this.compute.service.serviceName, 'ECS service');
     out('WorkerName', this.compute.worker.serviceName, 'ECS worker');

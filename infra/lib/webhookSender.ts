@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { settings as configSettings } from '../../src/config/schema.js';
 import type { EnvSettings } from '../settings.js';
@@ -12,21 +12,29 @@ import { bundledFunction, LAMBDA_RUNTIME } from './functions.js';
 /** The handler (exports `handler`): src/notifications/webhookFunction.ts. */
 export const WEBHOOK_SENDER_ENTRY = 'src/notifications/webhookFunction.ts';
 
+/** The signing key's rotation function (the four-step contract of Secrets Manager): src/notifications/rotateSigningKey.ts. */
+export const SIGNING_KEY_ROTATION_ENTRY = 'src/notifications/rotateSigningKey.ts';
+
+/** How often Secrets Manager rotates the signing key; receivers get the old key's signature too until the next one. */
+export const SIGNING_KEY_ROTATION_DAYS = 30;
+
 /** Answers like a sender that could not send, so a worker wired to an unbundled function records `failed`. */
 const PLACEHOLDER = `exports.handler = async () => ({ status: 'failed', error: 'WEBHOOK_SENDER_NOT_DEPLOYED' });`;
 
 export interface WebhookSenderProps {
-  /** The app secret: the function reads WEBHOOK_SIGNING_KEY from it (SECRETS_ID), as the tasks read their settings. */
-  appSecret: secretsmanager.ISecret;
+  /** WEBHOOK_SIGNING_KEY's own secret: the function reads it (SECRETS_ID) and is its only reader. */
+  signingKeySecret: secretsmanager.ISecret;
 }
 
 /**
  * The webhook-sender function: OUTSIDE the VPC, so it reaches users' public webhook URLs without a NAT gateway,
  * while the worker (isolated subnets) invokes it through the VPC's `lambda` interface endpoint. Its role may write
- * its own logs and read the app secret, nothing else; no one but the worker's task role is granted to invoke it.
+ * its own logs and read the signing key's secret, nothing else (no other role may read that secret); no one but the worker's task role is granted to invoke it.
  */
 export class WebhookSender extends Construct {
   readonly fn: lambda.IFunction;
+  /** Rotates the signing key in its secret every SIGNING_KEY_ROTATION_DAYS. */
+  readonly rotation: lambda.IFunction;
 
   constructor(scope: Construct, id: string, s: EnvSettings, props: WebhookSenderProps) {
     super(scope, id);
@@ -44,7 +52,7 @@ export class WebhookSender extends Construct {
     });
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Pier webhook sender' });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.appSecret.secretArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.signingKeySecret.secretArn] }));
 
     const common = {
       functionName: `${s.prefix}-${name}`,
@@ -55,7 +63,7 @@ export class WebhookSender extends Construct {
       timeout: Duration.seconds(spec.timeoutSeconds),
       // Lambda sets AWS_REGION itself (and refuses it as a variable). WEBHOOK_ALLOW_LOOPBACK stays at its default (false).
       environment: {
-        ...plainEnvironment({ ...s.appSettings, PIER_ENV: s.env, SECRETS_ID: props.appSecret.secretArn }),
+        ...plainEnvironment({ ...s.appSettings, PIER_ENV: s.env, SECRETS_ID: props.signingKeySecret.secretArn }),
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup,
@@ -68,5 +76,60 @@ export class WebhookSender extends Construct {
       missingWarning: `${WEBHOOK_SENDER_ENTRY} does not exist: the webhook sender is a placeholder`,
       props: common,
     });
+
+    // Rotation: Secrets Manager invokes the function four times (createSecret, setSecret, testSecret, finishSecret;
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html). Outside the
+    // VPC like the sender: it only calls Secrets Manager. addRotationSchedule lets secretsmanager.amazonaws.com invoke
+    // it and grants its role read, write and stage moves on this one secret.
+    const rotationName = `${s.prefix}-webhook-key-rotation`;
+    const rotationLogs = new logs.LogGroup(this, 'RotationLogs', {
+      logGroupName: `/pier/${s.env}/functions/webhook-key-rotation`,
+      retention: s.compute.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const rotationRole = new iam.Role(this, 'RotationRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Pier webhook signing key rotation' });
+    rotationRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [rotationLogs.logGroupArn] }));
+    this.rotation = bundledFunction(this, 'Rotation', {
+      entry: SIGNING_KEY_ROTATION_ENTRY,
+      bundle: s.functions.bundle,
+      placeholder: `exports.handler = async () => { throw new Error('SIGNING_KEY_ROTATION_NOT_DEPLOYED'); };`,
+      missingWarning: `${SIGNING_KEY_ROTATION_ENTRY} does not exist: the signing key rotation is a placeholder`,
+      props: {
+        functionName: rotationName,
+        description: "Rotates the webhook signing key (Secrets Manager's four-step rotation)",
+        runtime: LAMBDA_RUNTIME,
+        architecture: lambda.Architecture.X86_64,
+        memorySize: 256,
+        timeout: Duration.seconds(30),
+        environment: { NODE_OPTIONS: '--enable-source-maps' },
+        logGroup: rotationLogs,
+        role: rotationRole,
+      },
+    });
+    // The schedule, the invoke permission and the grants written out rather than through addRotationSchedule, which
+    // also grants secretsmanager:GetRandomPassword on "*" (this function makes its key itself).
+    rotationRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [props.signingKeySecret.secretArn],
+      }),
+    );
+    // Only Secrets Manager, only for this account's secret (AWS's confused-deputy advice for rotation functions:
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
+    const invoke = new lambda.CfnPermission(this, 'RotationInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.rotation.functionName,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: Stack.of(this).account,
+      sourceArn: props.signingKeySecret.secretArn,
+    });
+    const schedule = new secretsmanager.CfnRotationSchedule(this, 'RotationSchedule', {
+      secretId: props.signingKeySecret.secretArn,
+      rotationLambdaArn: this.rotation.functionArn,
+      rotationRules: { automaticallyAfterDays: SIGNING_KEY_ROTATION_DAYS },
+      // The first key is the operator's push (npm run secrets -- push); rotating an empty secret would fail.
+      rotateImmediatelyOnUpdate: false,
+    });
+    schedule.addDependency(invoke);
   }
 }

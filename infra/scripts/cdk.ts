@@ -10,14 +10,20 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../lib/paths.js';
 import { ENVIRONMENTS, envSettings, names } from '../settings.js';
+import { EngineVersionError } from '../lib/engine.js';
+import { ZONES_CONTEXT, ZoneSelectionError } from '../lib/zones.js';
 import { credentialsConfigured, NoCredentialsError, requireCredentials } from './awsCredentials.js';
+import { defaultAws, preflight, resolveRegion, type PreflightAws, type PreflightResult } from './preflight.js';
 
 const HELP = `Usage: npm run synth  -- [--env dev|prod]
        npm run deploy -- --env dev|prod [--bootstrap] [--yes] [--skip-web-build]
 
 synth   writes the CloudFormation templates to cdk.out/ and runs the cdk-nag checks. Works offline
-        without AWS credentials (a placeholder account and the settings' region are used).
-deploy  builds the web page (web/dist), then cdk deploy: builds the Docker image from the
+        without AWS credentials (a placeholder account, the settings' region and placeholder zones
+        <region>a/b are used).
+deploy  checks the account first (preflight: EC2 zones whose IDs support API Gateway VPC links,
+        RDS: the pinned Aurora PostgreSQL version is available for Serverless v2), builds the web
+        page (web/dist), then cdk deploy: builds the Docker image from the
         Dockerfile (needs a Docker engine), publishes assets and deploys the stack Pier-<env>.
         Stack outputs are written to cdk.out/outputs-<env>.json.
 
@@ -39,7 +45,29 @@ function runCdk(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
-export async function main(argv: string[], io: { out: (l: string) => void; err: (l: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
+/** `cdk deploy` arguments; the preflight's zones go in as context, so the template uses them. */
+export function deployArgs(stack: string, context: string[], env: string, pre: PreflightResult, yes: boolean): string[] {
+  return [
+    'deploy',
+    stack,
+    ...context,
+    '-c',
+    `${ZONES_CONTEXT}=${pre.zones.join(',')}`,
+    '--outputs-file',
+    join('cdk.out', `outputs-${env}.json`),
+    ...(yes ? ['--require-approval', 'never'] : []),
+  ];
+}
+
+export interface CdkIo {
+  out: (l: string) => void;
+  err: (l: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Tests: answers for the preflight instead of EC2/RDS. */
+  aws?: PreflightAws;
+}
+
+export async function main(argv: string[], io: CdkIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -75,6 +103,7 @@ export async function main(argv: string[], io: { out: (l: string) => void; err: 
 
   if (command === 'synth') {
     const env = { ...io.env };
+    io.out('Synth uses placeholder zones (<region>a, <region>b); deploy picks zones by zone ID (docs/deploy.md, "Zones").');
     if (!credentialsConfigured(io.env, existsSync(join(homedir(), '.aws')))) {
       io.out('No AWS credentials configured: synthesizing with the placeholder account 000000000000.');
       // Nothing to find on an instance-metadata endpoint; skip the CLI's wait for it.
@@ -88,8 +117,9 @@ export async function main(argv: string[], io: { out: (l: string) => void; err: 
     return 2;
   }
   const s = envSettings(v.env);
+  const region = await resolveRegion(io.env, s.region);
   try {
-    await requireCredentials(io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? s.region);
+    await requireCredentials(region);
   } catch (err) {
     if (err instanceof NoCredentialsError) {
       io.err(err.message);
@@ -97,6 +127,21 @@ export async function main(argv: string[], io: { out: (l: string) => void; err: 
     }
     throw err;
   }
+  // Before anything is built or CloudFormation starts: zones by zone ID, and the engine version.
+  let pre: PreflightResult;
+  const aws = io.aws ?? defaultAws(region);
+  try {
+    pre = await preflight(s, region, aws);
+  } catch (err) {
+    if (err instanceof ZoneSelectionError || err instanceof EngineVersionError) io.err(`Preflight refused the deploy: ${err.message}`);
+    else io.err(`Preflight could not ask AWS (needs ec2:DescribeAvailabilityZones and rds:DescribeDBEngineVersions in ${region}): ${(err as Error).message}`);
+    return 1;
+  } finally {
+    if (!io.aws) (aws as ReturnType<typeof defaultAws>).destroy();
+  }
+  io.out(`Preflight: ${region}, zones ${pre.zones.join(', ')}; Aurora PostgreSQL ${pre.engineVersion} available for Serverless v2.`);
+  // The CLI deploys to the region the preflight checked.
+  const cdkEnv = { ...io.env, AWS_REGION: region };
   if (s.compute.image.source === 'asset' && spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
     io.err(
       'deploy builds the image from the Dockerfile and needs a running Docker engine (docker info failed).\n' +
@@ -112,14 +157,11 @@ export async function main(argv: string[], io: { out: (l: string) => void; err: 
     }
   }
   if (v.bootstrap) {
-    const code = await runCdk(['bootstrap', ...context], io.env);
+    const code = await runCdk(['bootstrap', ...context], cdkEnv);
     if (code !== 0) return code;
   }
   const stack = names(s).stack;
-  const code = await runCdk(
-    ['deploy', stack, ...context, '--outputs-file', join('cdk.out', `outputs-${s.env}.json`), ...(v.yes ? ['--require-approval', 'never'] : [])],
-    io.env,
-  );
+  const code = await runCdk(deployArgs(stack, context, s.env, pre, Boolean(v.yes)), cdkEnv);
   if (code !== 0) {
     io.err(`cdk deploy failed. First deploy to this account/region? Run: npm run deploy -- --env ${s.env} --bootstrap`);
     return 1;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { pgTls } from './tls.js';
 import type { Db, Queryable, QueryResult } from './types.js';
 
 export interface PgOptions {
@@ -11,7 +12,8 @@ export interface PgOptions {
 /** PostgreSQL through a `pg` pool: transactions each get their own pooled connection. */
 export function openPg(opts: PgOptions): Db {
   const pool = new pg.Pool({
-    connectionString: opts.connectionString,
+    // An RDS URL with sslmode=verify-full is checked against the RDS CAs (src/db/tls.ts); any other URL is as given.
+    ...pgTls(opts.connectionString),
     max: opts.poolMax,
     // Set on purpose, not left to pg's defaults: an idle pooled connection keeps Aurora Serverless v2 from pausing
     // (it pauses only after its auto-pause delay with no user connection: 600 s in dev, 300 s at least). Closing

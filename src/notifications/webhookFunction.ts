@@ -3,7 +3,7 @@
  * so it can reach users' public webhook URLs; the worker invokes it synchronously (src/notifications/lambdaSender.ts).
  * It runs the same sender as a worker without it (address checks, pinned connection, Standard Webhooks signature,
  * timeout) and returns the outcome. The signing key stays in one place: this function reads WEBHOOK_SIGNING_KEY
- * from the app secret (SECRETS_ID) and refreshes it every SECRETS_REFRESH_SECONDS, so a rotation needs no redeploy.
+ * from its own secret (SECRETS_ID; no other role may read it) and refreshes it every SECRETS_REFRESH_SECONDS, so a rotation needs no redeploy.
  */
 import { z } from 'zod';
 import { createConfigStore, type Config, type ConfigStore } from '../config/index.js';
@@ -56,7 +56,7 @@ let store: ConfigStore | undefined;
 let refreshedAt = 0;
 
 /**
- * The deps of a Lambda container: a config store (environment + the app secret) built on the first invocation.
+ * The deps of a Lambda container: a config store (environment + the signing key's secret) built on the first invocation.
  * A frozen container's timers do not run, so the store is also refreshed on an invocation once SECRETS_REFRESH_SECONDS
  * have passed; a failed refresh keeps the last good config. A failed first load is retried by the next invocation.
  */
