@@ -1,10 +1,13 @@
 import { mkdir } from 'node:fs/promises';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config, type LoadOptions } from '../src/config/index.js';
+import { LOCAL_CREDENTIALS } from '../src/config/localCredentials.js';
 import { writeFileAtomic } from '../src/fsAtomic.js';
 import type { Logger } from '../src/log.js';
 import { openDb } from '../src/db/index.js';
 import { refuseLoopbackPorts } from '../src/notifications/address.js';
+import { createRotationHandler } from '../src/notifications/rotateSigningKey.js';
 import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
 import { runService, runWorker } from '../src/roles.js';
 import { preparePageDir, webConfigFromEndpoints, writeWebConfig } from '../scripts/web-config.js';
@@ -12,9 +15,13 @@ import { lockDataDir } from './dataDirLock.js';
 import { startGatewayPart } from './gateway/part.js';
 import { DEFAULT_WEB_DIR } from './gateway/web.js';
 import { gatewayClient, startIdentity } from './identity/index.js';
+import { startLambdaInvoke } from './lambda/index.js';
 import type { RunningPart } from './part.js';
 import { startSecretsManager } from './secretsmanager/index.js';
 import { startSqs } from './sqs/index.js';
+
+/** The webhook signing key's rotation function in the local Lambda Invoke stand-in (pier-<env>-webhook-key-rotation in AWS). */
+export const LOCAL_ROTATION_FUNCTION = 'pier-local-webhook-key-rotation';
 
 export interface LocalRuntimeOptions extends LoadOptions {
   logger: Logger;
@@ -58,13 +65,36 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     // --- stand-ins for AWS: each decides its URL, and `overrides` points the roles at it ----------------------
     const overrides: Record<string, string | undefined> = { ...opts.overrides };
 
+    // Rotation, rehearsed as in AWS: RotateSecret on the Secrets Manager stand-in invokes the webhook signing key's
+    // rotation function (the one the CDK deploys) through this Lambda Invoke stand-in, which calls back into Secrets
+    // Manager (its client is made once the stand-in below has its URL).
+    let rotationClient: SecretsManagerClient | undefined;
+    let secretsmanagerUrl = '';
+    const lambda = await startLambdaInvoke({
+      host: base.LOCAL_HOST,
+      port: 0,
+      functions: {
+        [LOCAL_ROTATION_FUNCTION]: createRotationHandler(() => (rotationClient ??= new SecretsManagerClient({ region: base.AWS_REGION, endpoint: secretsmanagerUrl, credentials: LOCAL_CREDENTIALS }))),
+      },
+      logger: logger.child({ part: 'lambda' }),
+    });
+    parts.push({
+      ...lambda,
+      notes: [`rotation function ${LOCAL_ROTATION_FUNCTION} for RotateSecret (docs/secrets.md)`],
+      close: async () => {
+        rotationClient?.destroy();
+        await lambda.close();
+      },
+    });
     const secretsmanager = await startSecretsManager({
       host: base.LOCAL_HOST,
       port: base.SECRETSMANAGER_PORT,
       dataDir,
       region: base.AWS_REGION,
       logger: logger.child({ part: 'secretsmanager' }),
+      lambdaEndpoint: lambda.url,
     });
+    secretsmanagerUrl = secretsmanager.url as string;
     parts.push(secretsmanager);
     // With SECRETS_ID set, the roles read it from the stand-in, unless an endpoint was configured explicitly.
     if (!base.SECRETSMANAGER_ENDPOINT) overrides.SECRETSMANAGER_ENDPOINT = secretsmanager.url;
