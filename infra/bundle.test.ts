@@ -20,6 +20,7 @@ import { ENVIRONMENTS } from './settings.js';
 const run = promisify(execFile);
 const outdir = mkdtempSync(join(tmpdir(), 'pier-bundle-'));
 const bundles = {} as Record<FunctionName, string>;
+let appRoleBundle: string;
 
 beforeAll(() => {
   const s = ENVIRONMENTS.dev;
@@ -43,6 +44,8 @@ beforeAll(() => {
     const key = template.Resources[id]!.Properties.Code!.S3Key!;
     bundles[name] = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
   }
+  const appRoleKey = template.Resources[stack.getLogicalId(data.appRole.fn.node.defaultChild as never)]!.Properties.Code!.S3Key!;
+  appRoleBundle = join(outdir, `asset.${appRoleKey.replace(/\.zip$/, '')}`, 'index.mjs');
 }, 60_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -71,5 +74,18 @@ describe('Lambda bundles', () => {
     const out = JSON.parse(stdout) as { type: string; res: { statusCode: number } };
     expect(out.type).toBe('function');
     expect(out.res.statusCode).toBe(401);
+  });
+
+  it('bundles the database app-role custom resource (src/db/appRole.ts), which loads and answers Delete without touching anything', async () => {
+    expect(existsSync(appRoleBundle), appRoleBundle).toBe(true);
+    const event = {
+      RequestType: 'Delete',
+      PhysicalResourceId: 'pier_app@pier',
+      ResourceProperties: { MasterSecretArn: 'arn:m', AppSecretArn: 'arn:a', Host: 'h.rds.amazonaws.com', Port: '5432', Database: 'pier', Role: 'pier_app' },
+    };
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(appRoleBundle).href)});
+      process.stdout.write(JSON.stringify(await m.handler(${JSON.stringify(event)})));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: outdir, env: { PATH: process.env.PATH } });
+    expect(JSON.parse(stdout)).toEqual({ PhysicalResourceId: 'pier_app@pier' });
   });
 });

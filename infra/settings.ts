@@ -87,6 +87,12 @@ export interface EnvSettings {
       maxCapacity: number;
       /** Messages waiting or in flight per worker task: the worker runs ceil(backlog / this) tasks, within min..max. */
       backlogPerTask: number;
+      /**
+       * Pins the worker's count at 0 in the template (DesiredCount: 0, reapplied on every deploy) while set. Only for
+       * a first deploy that must start no task, e.g. before a pull-through cache has the image (docs/deploy.md);
+       * otherwise the template has no DesiredCount and autoscaling owns the count.
+       */
+      holdAtZero?: boolean;
     };
   };
   api: {

@@ -50,6 +50,11 @@ const isolatedSubnetIds = (b: Built) =>
   ofType(b, 'AWS::EC2::Subnet')
     .filter(([, r]) => (r.Properties.Tags as { Key: string; Value: string }[]).some((tag) => tag.Key === 'aws-cdk:subnet-type' && tag.Value === 'Isolated'))
     .map(([id]) => id);
+/** A secret's logical id, also through a SecretTargetAttachment (whose Ref is the secret's ARN). */
+const secretBehind = (b: Built, id: string): string => {
+  const r = b.res[id];
+  return r?.Type === 'AWS::SecretsManager::SecretTargetAttachment' ? (r.Properties.SecretId as { Ref: string }).Ref : id;
+};
 const IAM_STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecr:GetAuthorizationToken': 'no resource-level permissions (AWS requires *)',
   'ec2:CreateNetworkInterface': 'Lambda VPC ENIs',
@@ -412,7 +417,7 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
 
   it('lets no role read a secret it does not use (IAM policies and task-definition secrets, walked in the template)', () => {
     const res = b().res;
-    const refsTo = (v: unknown): string[] => [...JSON.stringify(v).matchAll(/"Ref":"([A-Za-z0-9]+)"/g)].map((m) => m[1]!);
+    const refsTo = (v: unknown): string[] => [...JSON.stringify(v).matchAll(/"Ref":"([A-Za-z0-9]+)"/g)].map((m) => secretBehind(b(), m[1]!));
     const secrets = ofType(b(), 'AWS::SecretsManager::Secret').map(([id]) => id);
     const readers = new Map<string, Set<string>>(secrets.map((id) => [id, new Set<string>()]));
     for (const [id, policy] of ofType(b(), 'AWS::IAM::Policy')) {
@@ -440,15 +445,66 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
       const fn = res[rs.Properties.RotationLambdaARN['Fn::GetAtt'][0] as string]!;
       users.get(refsTo(rs.Properties.SecretId)[0]!)!.add(fn.Properties.Role['Fn::GetAtt'][0] as string);
     }
+    // The app-role custom resource's function uses the two secrets its resource names.
+    const appRoleFnRole = res[b().stack.getLogicalId(b().stack.data.appRole.fn.node.defaultChild as never)]!.Properties.Role['Fn::GetAtt'][0] as string;
+    for (const [, cr] of ofType(b(), 'Custom::PierDatabaseAppRole')) {
+      for (const secret of refsTo([cr.Properties.MasterSecretArn, cr.Properties.AppSecretArn])) users.get(secret)!.add(appRoleFnRole);
+    }
     for (const secret of secrets) expect({ secret, readers: [...readers.get(secret)!].sort() }).toEqual({ secret, readers: [...users.get(secret)!].sort() });
     // The signing key: the webhook-sender function's role and its rotation function's, no one else.
     const st = b().stack;
     const keySecret = st.getLogicalId(st.webhookSigningKeySecret.node.defaultChild as never);
     const roleOf = (fn: { node: { defaultChild?: unknown } }) => res[st.getLogicalId(fn.node.defaultChild as never)]!.Properties.Role['Fn::GetAtt'][0];
     expect([...readers.get(keySecret)!].sort()).toEqual([roleOf(st.webhookSender.fn), roleOf(st.webhookSender.rotation)].sort());
-    // The master credentials are read by no role (CloudFormation builds DATABASE_URL from them by dynamic reference).
+    // The master credentials are read by the app-role function alone: no task, no API function, no other role.
     const [master] = ofType(b(), 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === `${b().s.prefix}/database-credentials`)!;
-    expect([...readers.get(master)!]).toEqual([]);
+    expect([...readers.get(master)!]).toEqual([appRoleFnRole]);
+    const [appSecret] = ofType(b(), 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === `${b().s.prefix}/database-app-credentials`)!;
+    expect([...readers.get(appSecret)!]).toEqual([appRoleFnRole]);
+  });
+
+  it('makes the pier_app role at deploy time from inside the VPC, and builds DATABASE_URL from its secret, not the master one', () => {
+    const st = b().stack;
+    const res = b().res;
+    const secretId = (name: string) => ofType(b(), 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === `${b().s.prefix}/${name}`)![0];
+    const master = secretId('database-credentials');
+    const appSecret = secretId('database-app-credentials');
+    // The app secret: RDS's JSON (username, dbname here; password generated; host, port, engine from the attachment).
+    const app = res[appSecret]!.Properties;
+    expect(JSON.parse(app.GenerateSecretString.SecretStringTemplate)).toEqual({ username: 'pier_app', dbname: b().s.data.databaseName });
+    expect(app.GenerateSecretString.GenerateStringKey).toBe('password');
+    expect(ofType(b(), 'AWS::SecretsManager::SecretTargetAttachment').filter(([, a]) => JSON.stringify(a.Properties.SecretId) === JSON.stringify(ref(appSecret)))).toHaveLength(1);
+
+    const [[, cr]] = ofType(b(), 'Custom::PierDatabaseAppRole') as [[string, Res]];
+    expect(cr.Properties).toMatchObject({ Role: 'pier_app', Database: b().s.data.databaseName });
+    expect(secretBehind(b(), cr.Properties.MasterSecretArn.Ref)).toBe(master);
+    expect(secretBehind(b(), cr.Properties.AppSecretArn.Ref)).toBe(appSecret);
+    // The function: isolated subnets, its own security group (endpoints, database), nothing but the two secrets.
+    const fnId = st.getLogicalId(st.data.appRole.fn.node.defaultChild as never);
+    const fn = res[fnId]!.Properties;
+    expect(fn.Runtime).toBe('nodejs24.x');
+    expect(fn.VpcConfig.SubnetIds).toEqual(isolatedSubnetIds(b()).map(ref));
+    expect(fn.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [st.getLogicalId(st.data.appRole.securityGroup.node.defaultChild as never), 'GroupId'] }]);
+    const statements = ofType(b(), 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(fn.Role['Fn::GetAtt'][0] as string)]))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const secretStatements = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toHaveLength(1);
+    expect(secretStatements[0]!.Action).toBe('secretsmanager:GetSecretValue');
+    expect((secretStatements[0]!.Resource as { Ref: string }[]).map((r) => secretBehind(b(), r.Ref)).sort()).toEqual([master, appSecret].sort());
+    // The provider's own function (outside the VPC) only invokes this one.
+    expect(JSON.stringify(cr.Properties.ServiceToken)).toContain('frameworkonEvent');
+
+    // DATABASE_URL: the app role's username and password by dynamic reference, never the master's; made after the role.
+    const [urlId, url] = ofType(b(), 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === `${b().s.prefix}/database-url`)!;
+    const text = JSON.stringify(url.Properties.SecretString);
+    const resolved = [...text.matchAll(/\{\{resolve:secretsmanager:",\{"Ref":"([A-Za-z0-9]+)"\},":SecretString:(\w+)::\}\}/g)].map((m) => [secretBehind(b(), m[1]!), m[2]]);
+    expect(resolved).toEqual([
+      [appSecret, 'username'],
+      [appSecret, 'password'],
+    ]);
+    expect(text).toContain('?sslmode=verify-full');
+    expect([res[urlId]!.DependsOn].flat()).toEqual(expect.arrayContaining([st.getLogicalId(st.data.appRole.resource.node.defaultChild as never)]));
   });
 
   it('limits every VPC endpoint by policy to this account (no bare "*" principal without an account condition)', () => {
@@ -482,8 +538,9 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
       ...st.compute.service.connections.securityGroups,
       ...st.compute.worker.connections.securityGroups,
       st.functions.securityGroup,
+      st.data.appRole.securityGroup,
     ].map((g) => id(g as never));
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const group of groups) {
       const inline = (b().res[group]!.Properties.SecurityGroupEgress ?? []) as Record<string, unknown>[];
       const separate = ofType(b(), 'AWS::EC2::SecurityGroupEgress')
@@ -516,6 +573,22 @@ describe.each(['dev', 'prod'])('Pier-%s stack', (env) => {
         expect(c.RepositoryCredentials, id).toBeUndefined();
       }
     }
+  });
+
+  it('leaves the worker count to autoscaling: no DesiredCount a deploy would reset, the minimum on its scalable target', () => {
+    const st = b().stack;
+    const workerId = st.getLogicalId(st.compute.worker.node.defaultChild as never);
+    const serviceId = st.getLogicalId(st.compute.service.node.defaultChild as never);
+    expect(b().res[workerId]!.Properties).not.toHaveProperty('DesiredCount');
+    // The HTTP service is not autoscaled: its count is the settings'.
+    expect(b().res[serviceId]!.Properties.DesiredCount).toBe(b().s.compute.service.desiredCount);
+    const targets = ofType(b(), 'AWS::ApplicationAutoScaling::ScalableTarget').filter(([, t]) => JSON.stringify(t.Properties.ResourceId).includes(`"${workerId}"`));
+    expect(targets).toHaveLength(1);
+    expect(targets[0]![1].Properties).toMatchObject({
+      MinCapacity: b().s.compute.worker.minCapacity,
+      MaxCapacity: b().s.compute.worker.maxCapacity,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
   });
 
   it('scales the worker on backlog per task: ceil(backlog / backlogPerTask) tasks within min..max', () => {

@@ -169,8 +169,15 @@ export class Compute extends Construct {
       serviceName: n.worker,
       cluster: this.cluster,
       taskDefinition: workerTd,
-      // Starts at zero: autoscaling sets the count from the backlog.
-      desiredCount: 0,
+      // No desiredCount: autoscaling owns the count. A DesiredCount in the template would be applied again on every
+      // update, putting a scaled-out worker back to that number. AWS::ECS::Service DesiredCount: "For new services,
+      // if a desired count is not specified, a default value of 1 is used ... For existing services, if a desired
+      // count is not specified, it is omitted from the operation"
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+      // So a new worker starts one task (the deploy waits for it to run: a smoke test of the image), and the backlog
+      // policy below then sets it to the minimum (0 in dev) once its alarm has seen an empty queue. `holdAtZero` (a
+      // first deploy before the image can be pulled) pins it at 0 instead.
+      ...(w.holdAtZero ? { desiredCount: 0 } : {}),
       assignPublicIp: false,
       vpcSubnets: network.subnets,
       securityGroups: [taskSg('Worker')],

@@ -22,6 +22,11 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
       'No automatic rotation: DATABASE_URL is assembled from the credentials at deploy time and the signing key is operator-owned (rotate by pushing a new value; the loader refreshes it).',
     );
   }
+  ack(
+    data.node.tryFindChild('AppCredentials'),
+    'AwsSolutions-SMG4',
+    "No automatic rotation yet: DATABASE_URL is assembled from the app role's secret at deploy time, so a rotation would need that URL rebuilt too; the secret is in RDS's JSON format so Secrets Manager's single-user rotation can take it over.",
+  );
   if (compute.pullThroughCache) {
     ack(compute.pullThroughCache.credentials, 'AwsSolutions-SMG4', 'Docker Hub access token for the ECR pull-through cache: issued and rotated in Docker Hub, then put here by the operator.');
   }
@@ -72,6 +77,15 @@ export function acknowledgeNagFindings(stack: PierStack, s: EnvSettings): void {
     stack.jwks.provider,
     `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.jwks.fetcher.node.defaultChild as never)}.Arn>:*]`,
     "aws-cdk-lib's provider may invoke any version of the one fetcher function it wraps.",
+  );
+
+  // The deploy-time app-role custom resource (infra/lib/appRole.ts) and aws-cdk-lib's custom-resource provider around it.
+  ack(data.appRole.fn.role, 'AwsSolutions-IAM5[Resource::*]', 'A Lambda function in a VPC manages its ENIs; ec2:CreateNetworkInterface/Describe/Delete/Assign/Unassign do not support resource-level scoping here.');
+  ack(data.appRole.provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "aws-cdk-lib's custom-resource provider role: writes its own logs only.");
+  ack(
+    data.appRole.provider,
+    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(data.appRole.fn.node.defaultChild as never)}.Arn>:*]`,
+    "aws-cdk-lib's provider may invoke any version of the one app-role function it wraps.",
   );
 
   // The BucketDeployment provider (aws-cdk-lib's singleton Lambda) exists only when web/dist was built.
