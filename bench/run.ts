@@ -70,6 +70,15 @@ const BENCHES = {
         target: `≥ ${n0(r.target)} msg/s durable`,
         met: r.meetsTarget,
       },
+      {
+        bench: 'sqs: Pier (durable) vs fauxqs (in memory)',
+        command: 'npx tsx bench/sqs.ts',
+        measured: `Pier ${n0(r.peer.pier)} msg/s`,
+        baseline: `fauxqs ${n0(r.peer.fauxqs)} msg/s`,
+        ratio: `${r.peer.ratio.toFixed(2)}x`,
+        target: `≥ ${r.peer.goal.toFixed(1)}x`,
+        met: r.peer.ratio >= r.peer.goal,
+      },
     ],
   },
   orders: {

@@ -5,11 +5,16 @@
  * the baseline, writing the journal without fdatasync. Target: ≥ 1,000 messages/s send+receive+delete durable
  * (the end-to-end goal is 1,000 events/s).
  *
+ * Then the peer comparison: the same AWS SDK workload (8 senders with SendMessageBatch, then 8 pollers with
+ * ReceiveMessage + DeleteMessageBatch) against Pier's durable endpoint and against fauxqs in memory (the fastest Node
+ * peer; a devDependency started here), alternating, twice each. Goal: Pier ≥ 1.0x fauxqs.
+ *
  *   npx tsx bench/sqs.ts [--messages 20000] [--producers 2] [--pollers 4] [--rounds 3]
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
 import { startTestSqs } from '../local/sqs/testing.js';
 
 export interface SqsRoundResult {
@@ -32,6 +37,8 @@ export interface SqsBenchResult {
   noFsync: SqsRoundResult;
   /** durable / noFsync messages per second (median of rounds). */
   ratio: number;
+  /** The peer comparison: msg/s of the phased workload on Pier (durable) and on fauxqs (in memory), means of two rounds. */
+  peer: { pier: number; fauxqs: number; ratio: number; goal: number };
   target: number;
   meetsTarget: boolean;
 }
@@ -99,6 +106,61 @@ async function round(sync: boolean, messages: number, producers: number, pollers
   }
 }
 
+/** Sends `messages` with `senders` in batches of 10, then receives and deletes them all with `pollers`; msg/s overall. */
+async function phased(client: SQSClient, QueueUrl: string, messages: number, senders: number, pollers: number): Promise<number> {
+  const body = JSON.stringify({ type: 'order.placed', orderId: '00000000-0000-4000-8000-000000000000', total: 4200, pad: 'x'.repeat(200) });
+  const start = performance.now();
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: senders }, async () => {
+      while (sent < messages) {
+        const n = Math.min(10, messages - sent);
+        sent += n;
+        await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: n }, (_, i) => ({ Id: `m${i}`, MessageBody: body })) }));
+      }
+    }),
+  );
+  let deleted = 0;
+  await Promise.all(
+    Array.from({ length: pollers }, async () => {
+      while (deleted < messages) {
+        const got = (await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 }))).Messages ?? [];
+        if (got.length === 0) continue;
+        await client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: got.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })) }));
+        deleted += got.length;
+      }
+    }),
+  );
+  return messages / ((performance.now() - start) / 1000);
+}
+
+const PEER_SENDERS = 8;
+const PEER_POLLERS = 8;
+
+/** The phased workload on Pier's durable endpoint (fdatasync'd journal, a fresh data folder). */
+async function pierPhased(messages: number): Promise<number> {
+  const t = await startTestSqs({ sync: true });
+  try {
+    const { QueueUrl } = await t.client.send(new CreateQueueCommand({ QueueName: 'peer' }));
+    return await phased(t.client, QueueUrl!, messages, PEER_SENDERS, PEER_POLLERS);
+  } finally {
+    await t.close();
+  }
+}
+
+/** The same on fauxqs, in memory (no dataDir), with the same SDK client settings. */
+async function fauxqsPhased(messages: number): Promise<number> {
+  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const client = new SQSClient({ endpoint: `http://127.0.0.1:${server.port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'peer' }));
+    return await phased(client, QueueUrl!, messages, PEER_SENDERS, PEER_POLLERS);
+  } finally {
+    client.destroy();
+    await server.stop();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function medianRound(rs: SqsRoundResult[]): SqsRoundResult {
@@ -133,6 +195,21 @@ export async function run(opts: SqsBenchOptions = {}): Promise<SqsBenchResult> {
     noFsync.push(n);
     ratios.push(d.messagesPerSec / n.messagesPerSec);
   }
+  // The peer comparison, alternating so drift does not favour one side.
+  const pierRates: number[] = [];
+  const fauxqsRates: number[] = [];
+  await fauxqsPhased(1000);
+  for (let i = 0; i < 2; i++) {
+    if (i % 2 === 0) {
+      pierRates.push(await pierPhased(messages));
+      fauxqsRates.push(await fauxqsPhased(messages));
+    } else {
+      fauxqsRates.push(await fauxqsPhased(messages));
+      pierRates.push(await pierPhased(messages));
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const peer = { pier: mean(pierRates), fauxqs: mean(fauxqsRates), ratio: mean(pierRates) / mean(fauxqsRates), goal: 1 };
   const result: SqsBenchResult = {
     messages,
     producers,
@@ -141,6 +218,7 @@ export async function run(opts: SqsBenchOptions = {}): Promise<SqsBenchResult> {
     durable: medianRound(durable),
     noFsync: medianRound(noFsync),
     ratio: median(ratios),
+    peer,
     target: 1000,
     meetsTarget: median(durable.map((r) => r.messagesPerSec)) >= 1000,
   };
@@ -154,6 +232,11 @@ export async function run(opts: SqsBenchOptions = {}): Promise<SqsBenchResult> {
         row('journal + fdatasync', result.durable),
         row('journal, no fdatasync', result.noFsync),
         `durable / no-fsync: ${result.ratio.toFixed(2)}x; target ≥ ${result.target} msg/s durable: ${result.meetsTarget ? 'met' : 'NOT met'} (${(result.durable.messagesPerSec / result.target).toFixed(1)}x)`,
+        '',
+        `Peer: ${messages} messages, ${PEER_SENDERS} senders then ${PEER_POLLERS} pollers (receive + delete), twice each, alternating`,
+        `  Pier, durable         ${peer.pier.toFixed(0).padStart(8)} msg/s   (rounds: ${pierRates.map((r) => r.toFixed(0)).join(', ')})`,
+        `  fauxqs, in memory     ${peer.fauxqs.toFixed(0).padStart(8)} msg/s   (rounds: ${fauxqsRates.map((r) => r.toFixed(0)).join(', ')})`,
+        `  Pier / fauxqs: ${peer.ratio.toFixed(2)}x (goal ≥ ${peer.goal.toFixed(1)}x: ${peer.ratio >= peer.goal ? 'met' : 'NOT met'})`,
         '',
       ].join('\n'),
     );
