@@ -104,6 +104,7 @@ describe('npm start (local/main.ts)', () => {
     try {
       await waitFor(first, 'Press Ctrl-C to stop.');
       expect(first.stdout()).toContain(`Pier is running on Node.js ${process.versions.node}:`);
+      expect(first.stdout()).toMatch(/\nReady in \d+\.\d s\.\n/);
       expect(first.stdout()).toMatch(/database\s+embedded PGlite in \.pier\/pglite\n/);
       expect(first.stdout()).toContain('Endpoints for scripts: .pier/endpoints.json\n');
 

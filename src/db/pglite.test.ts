@@ -13,6 +13,19 @@ afterAll(async () => {
 });
 
 describe('PGlite query path', () => {
+  it("runs with PGlite's start parameters and the smaller shared_buffers", async () => {
+    const { rows } = await db.query<{ name: string; setting: string }>(
+      "SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers', 'search_path', 'max_worker_processes', 'io_method') ORDER BY name",
+    );
+    // shared_buffers counts 8 kB pages: 16 MB.
+    expect(rows).toEqual([
+      { name: 'io_method', setting: 'sync' },
+      { name: 'max_worker_processes', setting: '0' },
+      { name: 'search_path', setting: 'public' },
+      { name: 'shared_buffers', setting: '2048' },
+    ]);
+  });
+
   it('sends parameters as node-postgres does and reads rows with PGlite’s parsers', async () => {
     const when = new Date('2026-01-02T03:04:05.678Z');
     await db.query('INSERT INTO kinds VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
