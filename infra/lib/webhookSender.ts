@@ -79,8 +79,8 @@ export class WebhookSender extends Construct {
 
     // Rotation: Secrets Manager invokes the function four times (createSecret, setSecret, testSecret, finishSecret;
     // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html). Outside the
-    // VPC like the sender: it only calls Secrets Manager. addRotationSchedule lets secretsmanager.amazonaws.com invoke
-    // it and grants its role read, write and stage moves on this one secret.
+    // VPC like the sender: it only calls Secrets Manager. Below, only secretsmanager.amazonaws.com may invoke it, and
+    // its role may read, write and move the stages of this one secret.
     const rotationName = `${s.prefix}-webhook-key-rotation`;
     const rotationLogs = new logs.LogGroup(this, 'RotationLogs', {
       logGroupName: `/pier/${s.env}/functions/webhook-key-rotation`,
