@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { costTable, idleCost, totalOf, type CostLine } from './lib/idleCost.js';
+import { costTable, DEFAULT_ASSUMPTIONS, idleCost, totalOf, type CostLine } from './lib/idleCost.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { idleCosts } from './scripts/cost.js';
 
@@ -33,5 +33,27 @@ describe('idle cost, from the synthesized templates', () => {
     const lines = idleCost(base, 21600);
     expect(lines.find((l) => l.item === 'NAT gateways')!.monthly).toBeCloseTo(0.045 * 730, 2);
     expect(lines.find((l) => l.item === 'Aurora Serverless v2')!.monthly).toBeCloseTo(0.5 * 0.12 * 730 + 0.1, 2);
+  });
+
+  it('prices alarms, dashboards and the alarm topic: the free tier as assumed, then per unit', () => {
+    for (const env of ['dev', 'prod']) {
+      expect(line(env, 'CloudWatch dashboards')!.monthly, env).toBe(0);
+      expect(line(env, 'SNS topics')!.monthly, env).toBe(0);
+      expect(line(env, 'KMS keys')!.monthly, env).toBe(1);
+    }
+    const alarm = (n: number) => ({ Type: 'AWS::CloudWatch::Alarm', Properties: { Metrics: Array.from({ length: n }, () => ({ MetricStat: {} })) } });
+    const resources = {
+      A: alarm(1),
+      B: alarm(12),
+      ...Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`D${i}`, { Type: 'AWS::CloudWatch::Dashboard' }])),
+      T: { Type: 'AWS::SNS::Topic' },
+    };
+    const free = idleCost({ Resources: resources }, 21600);
+    expect(free.find((l) => l.item === 'CloudWatch alarms')!.monthly).toBeCloseTo(0.3, 2); // 13 alarm metrics - 10 free
+    expect(free.find((l) => l.item === 'CloudWatch dashboards')!.monthly).toBe(6); // 5 - 3 free
+    expect(free.find((l) => l.item === 'SNS topics')!.monthly).toBe(0);
+    const noFreeTier = idleCost({ Resources: resources }, 21600, { ...DEFAULT_ASSUMPTIONS, freeAlarmMetrics: 0, freeDashboards: 0 });
+    expect(noFreeTier.find((l) => l.item === 'CloudWatch alarms')!.monthly).toBeCloseTo(1.3, 2);
+    expect(noFreeTier.find((l) => l.item === 'CloudWatch dashboards')!.monthly).toBe(15);
   });
 });

@@ -117,6 +117,19 @@ export interface EnvSettings {
     /** Folder with the built page; deployed only if it exists. */
     distDir: string;
   };
+  /** The alarm topic, the alarms and the dashboard (infra/lib/monitoring.ts). */
+  alarms: {
+    /**
+     * E-mail address subscribed to the alarm topic (SNS sends it a confirmation first). Unset: the topic has no
+     * subscription; subscribe by hand or through another tool.
+     */
+    email?: string;
+    /** ECS service (HTTP) average CPU / memory utilization, percent, over 3 of 5 minutes. */
+    cpuHighPercent: number;
+    memoryHighPercent: number;
+    /** API Gateway, ALB and target 5xx responses in one minute, over 3 of 5 minutes. */
+    http5xxPerMinute: number;
+  };
   /** Plain settings (src/config/schema.ts) set in every task and function environment. */
   appSettings: Record<string, string>;
 }
@@ -170,6 +183,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
     api: { throttleRatePerSecond: 20, throttleBurst: 40, accessLogRetentionDays: 14, corsOrigins: ['http://localhost:4000'] },
     functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true, webhookSender: { memoryMiB: 256, timeoutSeconds: 15 } },
     web: { distDir: 'web/dist' },
+    alarms: { cpuHighPercent: 80, memoryHighPercent: 80, http5xxPerMinute: 5 },
     appSettings: { LOG_LEVEL: 'info' },
   },
   prod: {
@@ -207,6 +221,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvSettings> = {
     api: { throttleRatePerSecond: 200, throttleBurst: 400, accessLogRetentionDays: 90, corsOrigins: [] },
     functions: { memoryMiB: 512, timeoutSeconds: 30, bundle: true, webhookSender: { memoryMiB: 256, timeoutSeconds: 15 } },
     web: { distDir: 'web/dist' },
+    alarms: { cpuHighPercent: 80, memoryHighPercent: 80, http5xxPerMinute: 5 },
     appSettings: { LOG_LEVEL: 'info' },
   },
 };
@@ -229,4 +244,6 @@ export const names = (s: EnvSettings) => ({
   /** @deprecated There is no shared app secret any more; the one operator-pushed secret is webhookSigningKeySecret. */
   appSecret: `${s.prefix}/webhook-signing-key`,
   databaseUrlSecret: `${s.prefix}/database-url`,
+  alarmTopic: `${s.prefix}-alarms`,
+  dashboard: `${s.prefix}-flow`,
 });

@@ -21,6 +21,8 @@ export const PRICES = {
   secretMonth: 0.4,
   /** https://aws.amazon.com/cloudwatch/pricing/ : standard-resolution alarm, per alarm metric-month. */
   alarmMetricMonth: 0.1,
+  /** https://aws.amazon.com/cloudwatch/pricing/ : per dashboard-month beyond the free tier's. */
+  dashboardMonth: 3,
   /** https://aws.amazon.com/kms/pricing/ : customer-managed key-month. */
   kmsKeyMonth: 1,
   /** https://aws.amazon.com/vpc/pricing/ : NAT gateway-hour (Pier has none; counted so one would show). */
@@ -38,9 +40,25 @@ export interface IdleAssumptions {
   logsMonthly: number;
   /** Per-request services with nothing to do: Cognito Essentials, API Gateway, Lambda, CloudFront, S3, ECR storage. */
   perRequestMonthly: number;
+  /**
+   * CloudWatch's always-free tier (https://aws.amazon.com/cloudwatch/pricing/), per account and month: 10 standard
+   * alarm metrics and 3 dashboards of up to 50 metrics each. Counted for each environment as if it had the account's
+   * free tier to itself (one account per environment, with nothing else using it). Sharing one account, the two
+   * environments share it: one of them pays for its first 10 alarm metrics ($1.00) too.
+   */
+  freeAlarmMetrics: number;
+  freeDashboards: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: IdleAssumptions = { hoursPerMonth: 730, auroraStorageGb: 1, wakeAcu: 0.5, logsMonthly: 0.5, perRequestMonthly: 0.5 };
+export const DEFAULT_ASSUMPTIONS: IdleAssumptions = {
+  hoursPerMonth: 730,
+  auroraStorageGb: 1,
+  wakeAcu: 0.5,
+  logsMonthly: 0.5,
+  perRequestMonthly: 0.5,
+  freeAlarmMetrics: 10,
+  freeDashboards: 3,
+};
 
 export interface CostLine {
   item: string;
@@ -149,7 +167,25 @@ export function idleCost(template: { Resources: Record<string, Resource> }, swee
   lines.push({ item: 'Secrets Manager', basis: `${plural(secrets, 'secret')} × $${PRICES.secretMonth}`, monthly: secrets * PRICES.secretMonth });
 
   const alarmMetrics = ofType('AWS::CloudWatch::Alarm').reduce((n, [, r]) => n + Math.max(1, ((r.Properties?.Metrics as unknown[] | undefined) ?? []).filter((m) => (m as Json).MetricStat).length), 0);
-  lines.push({ item: 'CloudWatch alarms', basis: `${plural(alarmMetrics, 'alarm metric')} × $${PRICES.alarmMetricMonth}`, monthly: alarmMetrics * PRICES.alarmMetricMonth });
+  const paidAlarmMetrics = Math.max(0, alarmMetrics - a.freeAlarmMetrics);
+  lines.push({
+    item: 'CloudWatch alarms',
+    basis: `${plural(alarmMetrics, 'alarm metric')}, ${a.freeAlarmMetrics} free (assumed: the account's free tier) → ${paidAlarmMetrics} × $${PRICES.alarmMetricMonth}`,
+    monthly: paidAlarmMetrics * PRICES.alarmMetricMonth,
+  });
+
+  const dashboards = ofType('AWS::CloudWatch::Dashboard').length;
+  if (dashboards) {
+    const paid = Math.max(0, dashboards - a.freeDashboards);
+    lines.push({
+      item: 'CloudWatch dashboards',
+      basis: `${plural(dashboards, 'dashboard')}, first ${a.freeDashboards} free per account (assumed: no other dashboards there) → ${paid} × $${PRICES.dashboardMonth}`,
+      monthly: paid * PRICES.dashboardMonth,
+    });
+  }
+
+  const topics = ofType('AWS::SNS::Topic').length;
+  if (topics) lines.push({ item: 'SNS topics', basis: `${plural(topics, 'topic')}: $0 idle (SNS bills per publish and delivery)`, monthly: 0 });
 
   const kmsKeys = ofType('AWS::KMS::Key').length;
   if (kmsKeys) lines.push({ item: 'KMS keys', basis: `${kmsKeys} × $${PRICES.kmsKeyMonth}`, monthly: kmsKeys * PRICES.kmsKeyMonth });

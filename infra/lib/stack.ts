@@ -12,6 +12,7 @@ import { assertEverySecretHasAHome } from './appSettings.js';
 import { Functions } from './functions.js';
 import { JwksMirror } from './jwksMirror.js';
 import { Messaging } from './messaging.js';
+import { Monitoring } from './monitoring.js';
 import { Network } from './network.js';
 import { acknowledgeNagFindings } from './nag.js';
 import { Web } from './web.js';
@@ -36,6 +37,7 @@ export class PierStack extends Stack {
   readonly settings: EnvSettings;
   readonly jwks: JwksMirror;
   readonly webhookSender: WebhookSender;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: PierStackProps) {
     super(scope, id, props);
@@ -105,6 +107,13 @@ export class PierStack extends Stack {
       functions: this.functions,
       corsOrigins: [this.web.url.replace(/\/$/, ''), ...s.api.corsOrigins],
     });
+    this.monitoring = new Monitoring(this, 'Monitoring', s, {
+      messaging: this.messaging,
+      compute: this.compute,
+      functions: this.functions,
+      webhookSender: this.webhookSender,
+      api: this.api,
+    });
     this.web.deployIfBuilt(
       webConfig({
         identityDomain: this.auth.domain.baseUrl(),
@@ -126,6 +135,8 @@ export class PierStack extends Stack {
     out('WorkerName', this.compute.worker.serviceName, 'ECS worker');
     out('QueueUrl', this.messaging.queue.queueUrl, 'order-events queue');
     out('DlqUrl', this.messaging.dlq.queueUrl, 'order-events dead-letter queue (npm run dlq)');
+    out('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic every alarm notifies (alarms.email subscribes to it)');
+    out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the order flow');
 
     acknowledgeNagFindings(this, s);
   }
