@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { EnvSettings } from '../settings.js';
-import { bundledFunction, LAMBDA_RUNTIME } from './functions.js';
+import { bundledFunction, functionLogsAndRole, LAMBDA_RUNTIME } from './functions.js';
 import type { Network } from './network.js';
 
 /** The handler (exports `handler`): src/db/appRole.ts. */
@@ -48,20 +48,7 @@ export class DatabaseAppRole extends Construct {
     network.allowEndpointsFrom(this.securityGroup);
     this.securityGroup.connections.allowTo(cluster, ec2.Port.tcp(cluster.clusterEndpoint.port), 'PostgreSQL');
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/pier/${s.env}/functions/db-app-role`,
-      retention: s.compute.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Pier database app-role custom resource' });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    // A function in a VPC manages its own network interfaces; these EC2 actions take no resource-level scoping.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: ['*'],
-      }),
-    );
+    const { logGroup, role } = functionLogsAndRole(this, '', s, { name: 'db-app-role', description: 'Pier database app-role custom resource', inVpc: true });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.masterSecret.secretArn, props.appSecret.secretArn] }));
 
     this.fn = bundledFunction(this, 'Function', {

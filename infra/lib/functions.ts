@@ -34,6 +34,26 @@ const functionBundling = (): BundlingOptions => ({
   mainFields: [...FUNCTION_BUNDLE.mainFields],
 });
 
+/** The EC2 actions a function in a VPC needs for its network interfaces; AWS allows no resource-level scoping here. */
+export const VPC_ENI_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
+
+/**
+ * A function's own log group (`/pier/<env>/functions/<name>`, or a generated name without `name`) and its role,
+ * which may write to that group and, with `inVpc`, manage its network interfaces; nothing else until the caller
+ * grants it. Constructs `<idPrefix>Logs` and `<idPrefix>Role`.
+ */
+export function functionLogsAndRole(scope: Construct, idPrefix: string, s: EnvSettings, opts: { name?: string; description: string; inVpc?: boolean }): { logGroup: logs.LogGroup; role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, `${idPrefix}Logs`, {
+    ...(opts.name ? { logGroupName: `/pier/${s.env}/functions/${opts.name}` } : {}),
+    retention: s.compute.logRetentionDays as logs.RetentionDays,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, `${idPrefix}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: opts.description });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  if (opts.inVpc) role.addToPolicy(new iam.PolicyStatement({ actions: VPC_ENI_ACTIONS, resources: ['*'] }));
+  return { logGroup, role };
+}
+
 /** What runs when a handler is not bundled (tests that skip bundling, or an entry that does not exist yet). */
 const PLACEHOLDER = `exports.handler = async () => ({ statusCode: 503, body: JSON.stringify({ code: 'NOT_DEPLOYED', message: 'handler not bundled' }) });`;
 
@@ -98,23 +118,7 @@ export class Functions extends Construct {
     };
 
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        logGroupName: `/pier/${s.env}/functions/${name}`,
-        retention: s.compute.logRetentionDays as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      const role = new iam.Role(this, `${name}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Pier function ${name}`,
-      });
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-      // Functions in a VPC manage their own network interfaces; these EC2 actions take no resource-level scoping.
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-          resources: ['*'],
-        }),
-      );
+      const { logGroup, role } = functionLogsAndRole(this, name, s, { name, description: `Pier function ${name}`, inVpc: true });
       role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.databaseUrlSecret.secretArn] }));
 
       const common = {

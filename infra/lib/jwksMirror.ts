@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { EnvSettings } from '../settings.js';
-import { LAMBDA_RUNTIME } from './functions.js';
+import { functionLogsAndRole, LAMBDA_RUNTIME } from './functions.js';
 
 const KEY = 'jwks.json';
 
@@ -75,12 +75,7 @@ export class JwksMirror extends Construct {
     );
     this.url = `https://${this.bucket.bucketRegionalDomainName}/${KEY}`;
 
-    const logGroup = new logs.LogGroup(this, 'FetcherLogs', {
-      retention: s.compute.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = new iam.Role(this, 'FetcherRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Copies the pool JWKS to S3' });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const { logGroup, role } = functionLogsAndRole(this, 'Fetcher', s, { description: 'Copies the pool JWKS to S3' });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [this.bucket.arnForObjects(KEY)] }));
     this.fetcher = new lambda.Function(this, 'Fetcher', {
       runtime: LAMBDA_RUNTIME,

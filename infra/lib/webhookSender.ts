@@ -1,13 +1,12 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { settings as configSettings } from '../../src/config/schema.js';
 import type { EnvSettings } from '../settings.js';
 import { plainEnvironment, SettingsWiringError } from './appSettings.js';
-import { bundledFunction, LAMBDA_RUNTIME } from './functions.js';
+import { bundledFunction, functionLogsAndRole, LAMBDA_RUNTIME } from './functions.js';
 
 /** The handler (exports `handler`): src/notifications/webhookFunction.ts. */
 export const WEBHOOK_SENDER_ENTRY = 'src/notifications/webhookFunction.ts';
@@ -45,13 +44,7 @@ export class WebhookSender extends Construct {
       throw new SettingsWiringError(`functions.webhookSender.timeoutSeconds (${spec.timeoutSeconds}) must exceed WEBHOOK_TIMEOUT_MS (${webhookTimeoutMs} ms) by at least 5 s`);
     }
     const name = 'webhook-sender';
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/pier/${s.env}/functions/${name}`,
-      retention: s.compute.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Pier webhook sender' });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const { logGroup, role } = functionLogsAndRole(this, '', s, { name, description: 'Pier webhook sender' });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.signingKeySecret.secretArn] }));
 
     const common = {
@@ -82,13 +75,7 @@ export class WebhookSender extends Construct {
     // VPC like the sender: it only calls Secrets Manager. Below, only secretsmanager.amazonaws.com may invoke it, and
     // its role may read, write and move the stages of this one secret.
     const rotationName = `${s.prefix}-webhook-key-rotation`;
-    const rotationLogs = new logs.LogGroup(this, 'RotationLogs', {
-      logGroupName: `/pier/${s.env}/functions/webhook-key-rotation`,
-      retention: s.compute.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const rotationRole = new iam.Role(this, 'RotationRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Pier webhook signing key rotation' });
-    rotationRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [rotationLogs.logGroupArn] }));
+    const { logGroup: rotationLogs, role: rotationRole } = functionLogsAndRole(this, 'Rotation', s, { name: 'webhook-key-rotation', description: 'Pier webhook signing key rotation' });
     this.rotation = bundledFunction(this, 'Rotation', {
       entry: SIGNING_KEY_ROTATION_ENTRY,
       bundle: s.functions.bundle,
