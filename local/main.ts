@@ -10,7 +10,7 @@ import { DataDirInUseError } from './dataDirLock.js';
 import { startLocalRuntime } from './runtime.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const PORT_SETTINGS = ['GATEWAY_PORT', 'SERVICE_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT'] as const;
+const PORT_SETTINGS = ['GATEWAY_PORT', 'SERVICE_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT', 'CONSOLE_PORT'] as const;
 
 /** The *_PORT setting that asked for `port`, for the "port in use" message (best effort: undefined if unknown). */
 async function portSetting(port: number, overrides: Record<string, string>): Promise<string | undefined> {
@@ -37,7 +37,8 @@ Cognito, SQS and Secrets Manager. Settings come from the environment and .env (s
   -h, --help         this text
 
 Ports are settings: GATEWAY_PORT (4000, the page and the API), SERVICE_PORT (4001), IDENTITY_PORT (4002),
-SQS_PORT (4003), SECRETSMANAGER_PORT (4004); for example GATEWAY_PORT=5000 npm start. Ctrl-C stops everything.
+SQS_PORT (4003), SECRETSMANAGER_PORT (4004), CONSOLE_PORT (4005, the local console); for example
+GATEWAY_PORT=5000 npm start. Ctrl-C stops everything.
 Exit codes: 0 stopped cleanly, 1 failed (a port or the data folder in use), 2 usage error, 78 configuration error.
 `;
 
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
   }
   const web = runtime.endpoints.web ?? runtime.endpoints.gateway;
   if (web) lines.push('', `Open ${web} in a browser.`);
+  if (runtime.endpoints.console) lines.push(`Console (parts, queues, dead letters, users): ${runtime.endpoints.console}`);
   // From process start (Node and TypeScript loading included) to endpoints.json written.
   lines.push(`Endpoints for scripts: ${shown(`${runtime.dataDir}${sep}endpoints.json`)}`, `Ready in ${process.uptime().toFixed(1)} s.`, 'Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n') + '\n');

@@ -10,8 +10,10 @@ import { refuseLoopbackPorts } from '../src/notifications/address.js';
 import { createRotationHandler } from '../src/notifications/rotateSigningKey.js';
 import { loadOrCreateSigningKey } from '../src/notifications/signingKey.js';
 import { runService, runWorker } from '../src/roles.js';
+import { getSpanStore, initTracing } from '../src/telemetry/tracing.js';
 import { preparePageDir, webConfigFromEndpoints, writeWebConfig } from '../scripts/web-config.js';
 import { lockDataDir } from './dataDirLock.js';
+import { startConsole } from './console/server.js';
 import { startGatewayPart } from './gateway/part.js';
 import { DEFAULT_WEB_DIR } from './gateway/web.js';
 import { gatewayClient, startIdentity } from './identity/index.js';
@@ -43,6 +45,8 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { logger } = opts;
+  // Tracing for every part in this process, kept in the span store (getSpanStore); docs/observability.md.
+  initTracing({ resource: { 'deployment.environment.name': 'local' } });
   // Plain settings (ports, data folder) first; a SECRETS_ID is read once its local endpoint is up (below).
   const base = await loadConfig({ ...opts, skipSecretsManager: true });
   const dataDir = resolve(opts.cwd ?? process.cwd(), base.DATA_DIR);
@@ -141,7 +145,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     // on this machine, so loopback targets are allowed unless the user set WEBHOOK_ALLOW_LOOPBACK (private and
     // link-local stay refused), but never on the ports of this runtime's own parts (configured, then as they listen).
     if (!base.WEBHOOK_SIGNING_KEY) overrides.WEBHOOK_SIGNING_KEY = await loadOrCreateSigningKey(join(dataDir, 'webhook-signing-key'));
-    const configuredPorts = [base.GATEWAY_PORT, base.SERVICE_PORT, base.IDENTITY_PORT, base.SQS_PORT, base.SECRETSMANAGER_PORT].filter((p) => p > 0);
+    const configuredPorts = [base.GATEWAY_PORT, base.SERVICE_PORT, base.IDENTITY_PORT, base.SQS_PORT, base.SECRETSMANAGER_PORT, base.CONSOLE_PORT].filter((p) => p > 0);
     releaseOwnPorts = refuseLoopbackPorts(() => [...configuredPorts, ...parts.flatMap((p) => (p.url ? [Number(new URL(p.url).port || 80)] : []))]);
 
     // --- Pier's roles, configured against the stand-ins --------------------------------------------------------
@@ -167,6 +171,27 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     // With GATEWAY_PORT 0 the page's callback URLs are known only now.
     if (!config.GATEWAY_PORT) identity.setClient(gatewayClient(config.COGNITO_CLIENT_ID, config.LOCAL_HOST, Number(new URL(gateway.url).port)));
     if (pageBuilt) await writeWebConfig(pageDir, webConfigFromEndpoints({ identity: identity.url, gateway: gateway.url, clientId: config.COGNITO_CLIENT_ID }));
+
+    // The local console (docs/console.md), on loopback: it reads the parts above in this process.
+    parts.push(
+      await startConsole({
+        host: config.LOCAL_HOST,
+        port: base.CONSOLE_PORT,
+        logger: logger.child({ part: 'console' }),
+        parts: () => parts,
+        sqs: { core: sqs.core, url: sqs.url, queues: [{ name: 'order-events', url: orderEventsQueueUrl }, { name: 'order-events-dlq', url: orderEventsDlqUrl }] },
+        dlq: { url: orderEventsDlqUrl, sourceUrl: orderEventsQueueUrl },
+        region: config.AWS_REGION,
+        dataDir,
+        pool: identity.pool,
+        secretsmanagerUrl,
+        traces: {
+          recent: (limit) =>
+            (getSpanStore()?.recentTraces(limit) ?? []).map((t) => ({ traceId: t.traceId, name: t.name, startedAt: t.startTime, durationMs: t.durationMs, spans: t.spanCount, error: t.error })),
+          get: (traceId) => getSpanStore()?.getTrace(traceId),
+        },
+      }),
+    );
 
     const endpoints: Record<string, string> = { region: config.AWS_REGION };
     for (const part of parts) {

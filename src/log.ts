@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -60,6 +61,17 @@ export function errSerializer(err: unknown): unknown {
   };
 }
 
+/**
+ * The active span's ids on every log line (`trace_id`, `span_id`), so a line leads to its trace (docs/observability.md).
+ * Reads the OpenTelemetry context only: nothing while no span is active or tracing is off.
+ */
+export function traceMixin(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
 export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
   const options: LoggerOptions = {
     level: opts.level ?? 'info',
@@ -67,6 +79,7 @@ export function createLogger(opts: { level?: string; name?: string; destination?
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: errSerializer },
     base: undefined,
+    mixin: traceMixin,
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

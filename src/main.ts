@@ -8,6 +8,7 @@ import { ConfigError, createConfigStore, type Config, type ConfigStore } from '.
 import { DbError } from './db/index.js';
 import { createLogger, type Logger } from './log.js';
 import { runService, runWorker, type RunningRole } from './roles.js';
+import { initTracing, shutdownTracing } from './telemetry/tracing.js';
 
 const ROLES: Record<string, (store: ConfigStore, l: Logger) => Promise<RunningRole>> = {
   service: (store, logger) => runService(store.get(), logger, { currentConfig: store.get }),
@@ -46,6 +47,9 @@ async function main(argv: string[]): Promise<void> {
     if (changed.length > 0) logger.warn({ keys: changed }, 'settings changed that are read only at start-up: restart the task to use them');
     else logger.info('config refreshed: new values in use');
   });
+  // W3C trace context through every port; spans exported when OTEL_EXPORTER_OTLP_ENDPOINT is set, sampled per
+  // OTEL_TRACES_SAMPLER(_ARG). No in-memory span store in AWS (docs/observability.md).
+  initTracing({ spanStore: false, resource: { 'deployment.environment.name': config.PIER_ENV } });
   let running: RunningRole;
   try {
     running = await start(store, logger);
@@ -71,6 +75,7 @@ async function main(argv: string[]): Promise<void> {
     force.unref();
     try {
       await running.stop();
+      await shutdownTracing().catch(() => {});
       store.close();
       process.exit(0);
     } catch (err) {

@@ -13,6 +13,7 @@ import { createLambdaWebhookSender, lambdaClientFromConfig } from './notificatio
 import { createLiveWebhookSender } from './notifications/liveSender.js';
 import { signingKeyBytes, type WebhookSender } from './notifications/webhook.js';
 import { buildService } from './service.js';
+import { traceDb } from './telemetry/db.js';
 import { createWorker, type WorkerOptions } from './worker.js';
 
 /** A started role: what it listens on (if anything) and how to stop it gracefully. */
@@ -50,14 +51,16 @@ export interface RoleDeps {
  */
 export async function runService(config: Config, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
   const ownDb = !deps.db;
-  const db = deps.db ?? (await openDb(config));
+  // Statements inside a trace get spans (pier-service); tracing off, this is the Db itself.
+  const db = traceDb(deps.db ?? (await openDb(config)), 'service');
   const ownSqs = !deps.publisher && !deps.sqs;
   let sqs: SQSClient | undefined;
   let publisher = deps.publisher;
   if (!publisher) {
     const queueUrl = requireSetting(config, 'ORDER_EVENTS_QUEUE_URL');
     sqs = deps.sqs ?? sqsClientFromConfig(config, { maxAttempts: 2 });
-    publisher = sqsPublisher(sqs, queueUrl);
+    // In AWS (dev, prod) each message also carries the AWSTraceHeader system attribute X-Ray reads.
+    publisher = sqsPublisher(sqs, queueUrl, { awsTraceHeader: config.PIER_ENV === 'dev' || config.PIER_ENV === 'prod' });
   }
   const verifier = deps.verifier ?? tokenVerifierFromConfig(config);
   // The relay sends right after each order commits (onOrderPlaced) and otherwise only sweeps every
@@ -106,7 +109,7 @@ export async function runWorker(config: Config, logger: Logger, deps: RoleDeps =
     sendWebhook = createLiveWebhookSender(deps.currentConfig ?? (() => config));
   }
   const ownDb = !deps.db;
-  const db = deps.db ?? (await openDb(config));
+  const db = traceDb(deps.db ?? (await openDb(config)), 'worker');
   const ownSqs = !deps.sqs;
   const sqs = deps.sqs ?? sqsClientFromConfig(config);
   const handler = createEventHandler({

@@ -8,6 +8,7 @@ import { registerWebhookRoutes } from './notifications/routes.js';
 import { ApiError } from './http.js';
 import { registerOrderRoutes } from './orders/routes.js';
 import { fastifyTimeoutOptions, type ServerTimeouts } from './serverTimeouts.js';
+import { traceFastify } from './telemetry/http.js';
 import { API_SCOPES, scope, type ScopeName } from './routes.js';
 
 export interface ServiceDeps {
@@ -47,6 +48,8 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  // A SERVER span per request (pier-service), continuing the gateway's `traceparent` (docs/observability.md).
+  traceFastify(app, 'service');
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 

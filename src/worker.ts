@@ -1,5 +1,7 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { context, SpanKind, trace, type Link, type Span } from '@opentelemetry/api';
 import { Consumer } from 'sqs-consumer';
+import { contextFromTraceparent, tracer, tracingEnabled } from './telemetry/tracing.js';
 import { parseOrderEvent } from './events/schemas.js';
 import type { Logger } from './log.js';
 import type { EventHandler, HandledEvent } from './notifications/handler.js';
@@ -44,7 +46,12 @@ export function createWorker(opts: WorkerOptions): Worker {
   const visibilityTimeout = opts.visibilityTimeout ?? 30;
   const heartbeatInterval = opts.heartbeatInterval ?? Math.max(1, Math.floor(visibilityTimeout / 3));
 
-  async function handleBatch(messages: Message[]): Promise<Message[]> {
+  const queueName = opts.queueUrl.split('/').pop() ?? opts.queueUrl;
+
+  // The batch's handling, log lines included, runs in its processing span (`traced`, below).
+  const handleBatch = (messages: Message[]): Promise<Message[]> => traced(queueName, messages, () => handleMessages(messages));
+
+  async function handleMessages(messages: Message[]): Promise<Message[]> {
     const valid: { message: Message; handled: HandledEvent }[] = [];
     for (const message of messages) {
       const parsed = parseOrderEvent(message.Body);
@@ -76,6 +83,8 @@ export function createWorker(opts: WorkerOptions): Worker {
       visibilityTimeout,
       ...(heartbeatInterval > 0 ? { heartbeatInterval } : {}),
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
+      // The producer's trace context (src/events/sqs.ts), continued by the processing span.
+      messageAttributeNames: ['traceparent'],
       pollingCompleteWaitTimeMs: opts.drainTimeoutMs ?? 25_000,
       // Unreachable queue: retry after a short pause rather than sqs-consumer's 10 s default.
       authenticationErrorTimeout: 1000,
@@ -119,4 +128,49 @@ export function createWorker(opts: WorkerOptions): Worker {
       );
     },
   };
+}
+
+/**
+ * Runs a batch's handling in a CONSUMER span of pier-worker (`process <queue>`), the adapter's instrumentation:
+ * a one-message batch continues the producer's trace from the message's `traceparent` attribute (so the
+ * notification statement and the webhook POST belong to the order's trace); a larger batch, handled as one
+ * statement, gets one span linked to each message's producer span (OpenTelemetry's messaging conventions for
+ * batch processing). Tracing off: `fn` as it is.
+ */
+function traced<T>(queueName: string, messages: readonly Message[], fn: () => Promise<T>): Promise<T> {
+  if (!tracingEnabled() || messages.length === 0) return fn();
+  const parents = messages.map((m) => contextFromTraceparent(m.MessageAttributes?.traceparent?.StringValue, context.active()));
+  const single = messages.length === 1;
+  const links: Link[] = single
+    ? []
+    : parents.flatMap((c) => {
+        const sc = trace.getSpanContext(c);
+        return sc ? [{ context: sc }] : [];
+      });
+  const parent = single ? parents[0]! : context.active();
+  const span: Span = tracer('worker').startSpan(
+    `process ${queueName}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        'messaging.system': 'aws_sqs',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': queueName,
+        'messaging.batch.message_count': messages.length,
+        ...(single && messages[0]?.MessageId ? { 'messaging.message.id': messages[0].MessageId } : {}),
+      },
+    },
+    parent,
+  );
+  return context.with(trace.setSpan(parent, span), async () => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.setStatus({ code: 2, message: (err as Error)?.name });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }

@@ -58,7 +58,7 @@ beforeAll(async () => {
     cwd: dataDir,
     // Only what this test sets: a developer's .env or DATABASE_URL must not leak in.
     env: { PIER_ENV: 'test', ENV_FILE: join(dataDir, 'no.env'), DOCKER_SECRETS_DIR: join(dataDir, 'no-secrets') },
-    overrides: { DATA_DIR: join(dataDir, 'data'), GATEWAY_PORT: '0', IDENTITY_PORT: '0', SQS_PORT: '0', SECRETSMANAGER_PORT: '0', SERVICE_PORT: '0', LOG_LEVEL: 'info' },
+    overrides: { DATA_DIR: join(dataDir, 'data'), GATEWAY_PORT: '0', IDENTITY_PORT: '0', SQS_PORT: '0', SECRETSMANAGER_PORT: '0', SERVICE_PORT: '0', CONSOLE_PORT: '0', LOG_LEVEL: 'info' },
   });
   gateway = runtime.endpoints.gateway as string;
   identity = runtime.endpoints.identity as string;

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const MAIN = fileURLToPath(new URL('../local/main.ts', import.meta.url));
 // tsx's own command line, as `npm start` runs it (`tsx local/main.ts`), from another folder than the repository's.
 const TSX = createRequire(import.meta.url).resolve('tsx/cli');
-const ZERO_PORTS = { GATEWAY_PORT: '0', SERVICE_PORT: '0', IDENTITY_PORT: '0', SQS_PORT: '0', SECRETSMANAGER_PORT: '0' };
+const ZERO_PORTS = { GATEWAY_PORT: '0', SERVICE_PORT: '0', IDENTITY_PORT: '0', SQS_PORT: '0', SECRETSMANAGER_PORT: '0', CONSOLE_PORT: '0' };
 
 interface Run {
   stdout: () => string;

@@ -29,7 +29,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent' }),
     cwd: dataDir,
     env: { PIER_ENV: 'test', ENV_FILE: join(dataDir, 'no.env'), DOCKER_SECRETS_DIR: join(dataDir, 'no-secrets') },
-    overrides: { DATA_DIR: join(dataDir, 'data'), GATEWAY_PORT: '0', IDENTITY_PORT: '0', SQS_PORT: '0', SECRETSMANAGER_PORT: '0', SERVICE_PORT: '0' },
+    overrides: { DATA_DIR: join(dataDir, 'data'), GATEWAY_PORT: '0', IDENTITY_PORT: '0', SQS_PORT: '0', SECRETSMANAGER_PORT: '0', SERVICE_PORT: '0', CONSOLE_PORT: '0' },
   });
   gateway = runtime.endpoints.gateway as string;
   identity = runtime.endpoints.identity as string;

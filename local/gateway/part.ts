@@ -5,6 +5,7 @@ import type { Queryable } from '../../src/db/types.js';
 import { createHandlers } from '../../src/functions/index.js';
 import type { Logger } from '../../src/log.js';
 import { ROUTES } from '../../src/routes.js';
+import { traceQueryable } from '../../src/telemetry/db.js';
 import type { RunningPart } from '../part.js';
 import { startGateway, type RunningGateway } from './server.js';
 
@@ -27,7 +28,8 @@ export interface GatewayPartOptions {
 export async function startGatewayPart(opts: GatewayPartOptions): Promise<RunningPart & { url: string; gateway: RunningGateway }> {
   const { config } = opts;
   const logger = opts.logger;
-  const handlers = createHandlers({ db: opts.db, logger: logger.child({ lambda: true }) });
+  // The functions' statements get spans under their invocation's (pier-functions).
+  const handlers = createHandlers({ db: traceQueryable(opts.db, 'functions'), logger: logger.child({ lambda: true }) });
   const gateway = await startGateway({
     logger,
     verifier: opts.verifier ?? tokenVerifierFromConfig(config),

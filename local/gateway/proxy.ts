@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
+import { SpanKind } from '@opentelemetry/api';
+import { injectHeaders, inSpan } from '../../src/telemetry/tracing.js';
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
@@ -55,6 +57,17 @@ export function createServiceProxy(opts: { baseUrl: string; timeoutMs: number })
     if (req.body !== undefined) headers['content-length'] = String(req.body.length);
     else delete headers['content-length'];
 
+    // A CLIENT span for the integration call; the service continues it from the `traceparent` sent (replacing any
+    // the client sent: that one is the parent of the gateway's own span).
+    return inSpan('gateway', `${req.method} integration`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'server.address': base.hostname, 'server.port': Number(base.port || 80) } }, async (span) => {
+      injectHeaders(headers);
+      const res = await send(req, headers);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      return res;
+    });
+  }
+
+  function send(req: ProxyRequest, headers: Record<string, string | string[]>): Promise<ProxyResponse> {
     return new Promise((resolve, reject) => {
       const out = http.request(
         { protocol: base.protocol, hostname: base.hostname, port: base.port, method: req.method, path: req.url, headers, agent },

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
+import { SpanKind } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TokenVerifier } from '../../src/auth/types.js';
 import type { Logger } from '../../src/log.js';
 import { fastifyTimeoutOptions, type ServerTimeouts } from '../../src/serverTimeouts.js';
+import { traceFastify } from '../../src/telemetry/http.js';
+import { inSpan } from '../../src/telemetry/tracing.js';
 import { CORS_POLICY, ROUTES, routeKey, type HttpMethod, type RouteAuth } from '../../src/routes.js';
 import { httpUrl } from '../httpUrl.js';
 import { createJwtAuthorizer, type AuthorizerDecision } from './authorizer.js';
@@ -123,6 +126,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     genReqId: apigwRequestId,
     routerOptions: { maxParamLength: 2048 },
   });
+  // A SERVER span per request (pier-gateway), continuing an incoming `traceparent` (docs/observability.md).
+  traceFastify(app, 'gateway');
   app.decorateRequest('authz', null);
   app.decorateRequest('preflight', false);
   // Bodies reach integrations as the exact bytes sent, whatever their type.
@@ -213,7 +218,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
             const context = lambdaContext(`pier-${target.name}`, opts.lambdaTimeoutMs, region);
             let mapped;
             try {
-              mapped = mapResultV2(await invokeHandler(fn, event, context, opts.lambdaTimeoutMs));
+              // The function's own span (pier-functions), as the Lambda runtime's would be in AWS.
+              const result = await inSpan('functions', context.functionName, { kind: SpanKind.SERVER, attributes: { 'faas.name': context.functionName, 'faas.invocation_id': context.awsRequestId } }, () =>
+                invokeHandler(fn, event, context, opts.lambdaTimeoutMs),
+              );
+              mapped = mapResultV2(result);
             } catch (err) {
               const timedOut = err instanceof LambdaTimeoutError;
               req.log.error({ err, requestId: req.id, function: target.name, timedOut }, timedOut ? 'lambda timed out' : 'lambda failed');
@@ -251,7 +260,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       ...(route.auth.type === 'jwt'
         ? {
             onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
-              const decision = await authorize(req.headers.authorization, route.auth);
+              const decision = await inSpan('gateway', 'authorizer', { attributes: { 'http.route': route.path } }, async (span) => {
+                const d = await authorize(req.headers.authorization, route.auth);
+                span.setAttribute('pier.authorizer.allow', d.allow);
+                if (!d.allow) span.setAttribute('pier.authorizer.code', d.code);
+                return d;
+              });
               if (!decision.allow) {
                 // The caller's fault is routine (info); keys that cannot be fetched are ours to fix (error).
                 const level = decision.code === 'JWKS_UNAVAILABLE' ? 'error' : 'info';

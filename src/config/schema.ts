@@ -113,6 +113,7 @@ export const settings = {
   IDENTITY_PORT: setting({ schema: port, default: '4002', doc: 'Local Cognito-compatible identity port.' }),
   SQS_PORT: setting({ schema: port, default: '4003', doc: 'Local SQS-compatible endpoint port.' }),
   SECRETSMANAGER_PORT: setting({ schema: port, default: '4004', doc: 'Local Secrets-Manager-compatible endpoint port.' }),
+  CONSOLE_PORT: setting({ schema: port, default: '4005', doc: 'Local console port (parts, queues, the DLQ and its redrive, users, secret names; loopback only).' }),
   CORS_ALLOWED_ORIGINS: setting({ schema: list, default: '', doc: 'Comma-separated origins the API allows (the gateway adds its own).' }),
   LAMBDA_TIMEOUT_MS: setting({ schema: positiveInt, default: '10000', doc: "Local gateway: a Lambda handler still running after this is failed with 500, as the function's timeout does in AWS." }),
   GATEWAY_INTEGRATION_TIMEOUT_MS: setting({ schema: positiveInt, default: '30000', doc: 'Local gateway: how long it waits for the service before answering 504, like the HTTP API integration timeout.' }),

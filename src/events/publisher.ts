@@ -4,6 +4,11 @@ export interface OutboundMessage {
   body: string;
   /** Shown to consumers as String message attributes (event type, version). */
   attributes?: Record<string, string>;
+  /**
+   * The trace context the outbox row was written in (a W3C `traceparent`): the adapter sends the message as part of
+   * that trace (its `traceparent` message attribute names the send span).
+   */
+  traceContext?: string;
 }
 
 export interface PublishResult {

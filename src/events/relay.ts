@@ -46,6 +46,7 @@ interface ClaimedRow {
   event_id: string;
   event_type: string;
   payload: string;
+  trace_context: string | null;
 }
 
 /**
@@ -140,7 +141,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
                       WHERE sent_at IS NULL AND failed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                       ORDER BY id LIMIT $1
                       FOR UPDATE SKIP LOCKED)
-        RETURNING id::text AS id, event_id, event_type, payload::text AS payload`,
+        RETURNING id::text AS id, event_id, event_type, payload::text AS payload, trace_context`,
       [batchSize, lease, markSent],
     );
     return rows;
@@ -176,7 +177,12 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
    */
   async function send(rows: readonly ClaimedRow[]): Promise<{ claimed: number; sent: string[] }> {
     if (rows.length === 0) return { claimed: 0, sent: [] };
-    const messages: OutboundMessage[] = rows.map((r) => ({ id: r.id, body: r.payload, attributes: { 'event-type': r.event_type } }));
+    const messages: OutboundMessage[] = rows.map((r) => ({
+      id: r.id,
+      body: r.payload,
+      attributes: { 'event-type': r.event_type },
+      ...(r.trace_context ? { traceContext: r.trace_context } : {}),
+    }));
     const ids = rows.map((r) => r.id);
     for (const id of ids) held.add(id);
     let result;

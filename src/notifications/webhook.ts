@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { SpanKind } from '@opentelemetry/api';
+import { injectHeaders, inSpan, tracingEnabled } from '../telemetry/tracing.js';
 import { resolveWebhookTarget, WebhookTargetError } from './address.js';
 
 /** The HMAC key from a Standard Webhooks secret: the base64 after `whsec_`. */
@@ -43,6 +45,22 @@ export type WebhookSender = (url: string, id: string, body: string) => Promise<W
  * anything else, a timeout or a network error is failed; a refused address is refused.
  */
 export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
+  const send = deliver(opts);
+  if (!tracingEnabled()) return send;
+  // Instrumented: a CLIENT span of pier-worker per POST, in the active trace (the order's); the receiver gets its
+  // `traceparent` header (docs/observability.md). Neither the URL's path nor its query is recorded: they may hold a
+  // receiver's token.
+  return (rawUrl, id, body) =>
+    inSpan('worker', 'POST webhook', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'pier.webhook.id': id } }, async (span) => {
+      const outcome = await send(rawUrl, id, body);
+      span.setAttribute('pier.webhook.status', outcome.status);
+      if (outcome.httpStatus !== undefined) span.setAttribute('http.response.status_code', outcome.httpStatus);
+      if (outcome.status !== 'delivered') span.setStatus({ code: 2, message: outcome.error ?? outcome.status });
+      return outcome;
+    });
+}
+
+function deliver(opts: WebhookSenderOptions): WebhookSender {
   return async (rawUrl, id, body) => {
     let target;
     try {
@@ -57,6 +75,8 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
       else cb(null, target.address, target.family);
     };
     const client = target.url.protocol === 'https:' ? https : http;
+    const trace: Record<string, string> = {};
+    injectHeaders(trace);
     return new Promise<WebhookDeliveryOutcome>((resolve) => {
       const req = client.request(
         target.url,
@@ -71,6 +91,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
             'webhook-id': id,
             'webhook-timestamp': String(timestamp),
             'webhook-signature': [opts.signingKey, ...(opts.previousSigningKey ? [opts.previousSigningKey] : [])].map((k) => signWebhook(k, id, timestamp, body)).join(' '),
+            ...trace,
           },
         },
         (res) => {

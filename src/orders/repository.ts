@@ -62,7 +62,7 @@ export interface PlaceOrderResult {
  * Inserts the order and its `order.placed` outbox row in ONE statement (a data-modifying CTE), so both commit
  * together, or neither, without a BEGIN/COMMIT round trip. The event is built here, so the clock is the app's.
  */
-async function insertOrderWithEvent(q: Queryable, userSub: string, input: OrderInput, orderId: string): Promise<Order> {
+async function insertOrderWithEvent(q: Queryable, userSub: string, input: OrderInput, orderId: string, traceContext: string | null): Promise<Order> {
   const order: Order = {
     id: orderId,
     item: input.item,
@@ -77,10 +77,10 @@ async function insertOrderWithEvent(q: Queryable, userSub: string, input: OrderI
        INSERT INTO orders (id, user_sub, item, quantity, note, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING ${COLUMNS}
      ), x AS (
-       INSERT INTO outbox (event_id, event_type, user_sub, payload) SELECT $8, $9, $2, $10::jsonb FROM o
+       INSERT INTO outbox (event_id, event_type, user_sub, payload, trace_context) SELECT $8, $9, $2, $10::jsonb, $11 FROM o
      )
      SELECT * FROM o`,
-    [order.id, userSub, order.item, order.quantity, order.note, order.status, order.createdAt, event.id, event.type, JSON.stringify(event)],
+    [order.id, userSub, order.item, order.quantity, order.note, order.status, order.createdAt, event.id, event.type, JSON.stringify(event), traceContext],
   );
   return toOrder(rows[0] as OrderRow);
 }
@@ -90,8 +90,17 @@ async function insertOrderWithEvent(q: Queryable, userSub: string, input: OrderI
  * idempotency key, the key is claimed first in the same transaction: a concurrent retry blocks on that row and
  * then finds the first request's order.
  */
-export async function placeOrder(db: Db, userSub: string, input: OrderInput, idempotencyKey?: string): Promise<PlaceOrderResult> {
-  if (idempotencyKey === undefined) return { order: await insertOrderWithEvent(db, userSub, input, randomUUID()), created: true };
+export interface PlaceOrderOptions {
+  /**
+   * The placing request's trace context (a W3C `traceparent`), stored with the outbox row as an opaque value so the
+   * event's delivery continues the request's trace (docs/observability.md).
+   */
+  traceContext?: string;
+}
+
+export async function placeOrder(db: Db, userSub: string, input: OrderInput, idempotencyKey?: string, opts: PlaceOrderOptions = {}): Promise<PlaceOrderResult> {
+  const traceContext = opts.traceContext ?? null;
+  if (idempotencyKey === undefined) return { order: await insertOrderWithEvent(db, userSub, input, randomUUID(), traceContext), created: true };
   const hash = requestHash(input);
   return db.transaction(async (tx) => {
     const orderId = randomUUID();
@@ -112,7 +121,7 @@ export async function placeOrder(db: Db, userSub: string, input: OrderInput, ide
       if (!order) throw new Error('idempotency key points at a missing order');
       return { order, created: false };
     }
-    return { order: await insertOrderWithEvent(tx, userSub, input, orderId), created: true };
+    return { order: await insertOrderWithEvent(tx, userSub, input, orderId, traceContext), created: true };
   });
 }
 

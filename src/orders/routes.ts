@@ -5,6 +5,7 @@ import { InvalidCursorError, MAX_PAGE_LIMIT, type Db } from '../db/index.js';
 import { ORDER_LIMITS } from '../events/schemas.js';
 import { userText } from '../events/userText.js';
 import { ApiError, authHook, caller, fastifyPath, openApiSchema as json, openApiSecurity, parseInput, serviceRoute } from '../http.js';
+import { currentTraceparent } from '../telemetry/tracing.js';
 import { getOrder, IdempotencyKeyReusedError, listOrders, placeOrder } from './repository.js';
 
 export const orderInput = z.strictObject({
@@ -64,7 +65,9 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRoutesDeps)
       const key = rawKey === undefined ? undefined : parseInput(idempotencyKey, rawKey, 'Idempotency-Key header');
       const input = parseInput(orderInput, req.body, 'order');
       try {
-        const { order, created } = await placeOrder(db, user.sub, input, key);
+        // The request's trace context, stored with the outbox row as a plain value: the relay and worker continue it.
+        const traceContext = currentTraceparent();
+        const { order, created } = await placeOrder(db, user.sub, input, key, traceContext === undefined ? {} : { traceContext });
         if (created) deps.onOrderPlaced?.();
         else reply.header('idempotent-replayed', 'true');
         reply.header('location', `/orders/${order.id}`);

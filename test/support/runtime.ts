@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
 import { createLogger } from '../../src/log.js';
 
-const PORTS = ['SERVICE_PORT', 'GATEWAY_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT'];
+const PORTS = ['SERVICE_PORT', 'GATEWAY_PORT', 'IDENTITY_PORT', 'SQS_PORT', 'SECRETSMANAGER_PORT', 'CONSOLE_PORT'];
 
 /**
  * `npm start`'s runtime for a test: every port 0, data in `<dir>/data`, run from `dir` so the repo's .env is not
