@@ -14,6 +14,8 @@ import { createLiveWebhookSender } from './notifications/liveSender.js';
 import { signingKeyBytes, type WebhookSender } from './notifications/webhook.js';
 import { buildService } from './service.js';
 import { traceDb } from './telemetry/db.js';
+import { createEmfMetrics, noMetrics, type Metrics } from './metrics/emf.js';
+import { countingHandler, countingPublisher, countingWebhookSender } from './metrics/instrument.js';
 import { createWorker, type WorkerOptions } from './worker.js';
 
 /** A started role: what it listens on (if anything) and how to stop it gracefully. */
@@ -39,6 +41,8 @@ export interface RoleDeps {
    * through it, so a rotated value is used without a restart. Default: the `config` the role was started with.
    */
   currentConfig?: () => Config;
+  /** Where the EMF metrics go (tests); default: stdout in AWS (PIER_ENV dev, prod), nowhere locally. */
+  metrics?: Metrics;
   /** Relay tuning (tests, benchmarks). */
   relay?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'concurrency' | 'sweepMs' | 'backoff' | 'leaseSeconds'>>;
   /** Worker tuning (tests use short visibility timeouts). */
@@ -49,7 +53,15 @@ export interface RoleDeps {
  * The service role: HTTP API plus the outbox relay. The same function runs inside the Docker image
  * (`node dist/main.js service`) and inside `npm start`, so what is tested locally is what ships.
  */
+/** EMF lines on stdout in AWS, where the awslogs driver and Lambda send them to CloudWatch Logs; none locally. */
+function metricsFor(config: Config, deps: RoleDeps): Metrics {
+  if (deps.metrics) return deps.metrics;
+  if (config.PIER_ENV !== 'dev' && config.PIER_ENV !== 'prod') return noMetrics;
+  return createEmfMetrics({ environment: config.PIER_ENV, write: (line) => process.stdout.write(line + '\n') });
+}
+
 export async function runService(config: Config, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+  const metrics = metricsFor(config, deps);
   const ownDb = !deps.db;
   // Statements inside a trace get spans (pier-service); tracing off, this is the Db itself.
   const db = traceDb(deps.db ?? (await openDb(config)), 'service');
@@ -67,13 +79,17 @@ export async function runService(config: Config, logger: Logger, deps: RoleDeps 
   // OUTBOX_SWEEP_SECONDS, so an idle service lets Aurora pause (docs/orders.md, "Outbox relay").
   const relay = createOutboxRelay({
     db,
-    publisher,
+    publisher: countingPublisher(publisher, metrics),
     logger: logger.child({ component: 'relay' }),
     sweepMs: config.OUTBOX_SWEEP_SECONDS * 1000,
     ...deps.relay,
   });
   let draining = false;
-  const app = await buildService({ config, logger, db, verifier, onOrderPlaced: relay.wake, isReady: () => !draining });
+  const onOrderPlaced = () => {
+    metrics.add('OrdersPlaced', 1);
+    relay.wake();
+  };
+  const app = await buildService({ config, logger, db, verifier, onOrderPlaced, isReady: () => !draining });
   await app.listen({ host: config.SERVICE_HOST, port: config.SERVICE_PORT });
   relay.start();
   const { port } = app.server.address() as AddressInfo;
@@ -85,6 +101,7 @@ export async function runService(config: Config, logger: Logger, deps: RoleDeps 
       // and stops after its current batch.
       await app.close();
       await relay.stop();
+      metrics.close();
       if (ownSqs) sqs?.destroy();
       if (ownDb) await db.close();
     },
@@ -97,6 +114,7 @@ export async function runService(config: Config, logger: Logger, deps: RoleDeps 
  * the worker's subnets have no route to the internet; the function then holds the key).
  */
 export async function runWorker(config: Config, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+  const metrics = metricsFor(config, deps);
   const queueUrl = requireSetting(config, 'ORDER_EVENTS_QUEUE_URL');
   let sendWebhook: WebhookSender;
   let ownLambda: LambdaClient | undefined;
@@ -112,11 +130,10 @@ export async function runWorker(config: Config, logger: Logger, deps: RoleDeps =
   const db = traceDb(deps.db ?? (await openDb(config)), 'worker');
   const ownSqs = !deps.sqs;
   const sqs = deps.sqs ?? sqsClientFromConfig(config);
-  const handler = createEventHandler({
-    db,
-    logger: logger.child({ component: 'handler' }),
-    sendWebhook,
-  });
+  const handler = countingHandler(
+    createEventHandler({ db, logger: logger.child({ component: 'handler' }), sendWebhook: countingWebhookSender(sendWebhook, metrics) }),
+    metrics,
+  );
   const worker = createWorker({
     queueUrl,
     sqs,
@@ -132,6 +149,7 @@ export async function runWorker(config: Config, logger: Logger, deps: RoleDeps =
   return {
     async stop() {
       await worker.stop();
+      metrics.close();
       if (ownSqs) sqs.destroy();
       ownLambda?.destroy();
       if (ownDb) await db.close();
