@@ -13,22 +13,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD_POLICY } from '../local/identity/password.js';
 import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, GOOD_PASSWORD, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
+import { failure } from './support/failure.js';
 
 let t: TestIdentity;
 let cognito: CognitoIdentityProviderClient;
 
 const clientFor = (identity: TestIdentity) =>
   new CognitoIdentityProviderClient({ endpoint: identity.identity.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-
-/** Runs `fn` and returns the SDK exception's name and message (the test fails if it succeeds). */
-async function failure(fn: () => Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await fn();
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** An unsigned call, as a web page would make it. */
 const unsigned = (action: string, body: object) =>

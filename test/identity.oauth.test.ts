@@ -1,6 +1,7 @@
 import { createTokenVerifier } from '../src/auth/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, GOOD_PASSWORD, pkcePair, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
+import { CookieJar } from './support/cookieJar.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const LOGOUT = 'http://127.0.0.1:9/';
@@ -8,17 +9,11 @@ let t: TestIdentity;
 let base: string;
 
 /** A cookie jar of one: enough for the hosted pages (XSRF-TOKEN and the session cookie). */
-class Browserish {
-  cookies = new Map<string, string>();
-  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(new URL(url, base), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair = ''] = c.split(';');
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
+class Browserish extends CookieJar {
+  constructor() {
+    super(base);
   }
+
   /** GETs a form page and POSTs it back with `values`, carrying the hidden fields (CSRF token, OAuth params). */
   async submit(pageUrl: string, action: string, values: Record<string, string>): Promise<Response> {
     return this.submitHtml(await (await this.fetch(pageUrl)).text(), action, values);

@@ -10,6 +10,7 @@ import { InMemoryWebStorage, OidcClient, WebStorageStateStore, type RefreshState
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../src/auth/index.js';
 import { GOOD_PASSWORD, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
+import { CookieJar } from './support/cookieJar.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 let t: TestIdentity;
@@ -17,16 +18,9 @@ let base: string;
 let issuer: string;
 
 /** A cookie jar for the hosted login: follows the stand-in's own redirects, stops at the client's callback. */
-class Browserish {
-  private readonly cookies = new Map<string, string>();
-  private async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(new URL(url, base), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair = ''] = c.split(';');
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
+class Browserish extends CookieJar {
+  constructor() {
+    super(base);
   }
 
   /** Opens the authorization URL, fills in the login form and returns the callback URL the browser is sent to. */

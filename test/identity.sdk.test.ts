@@ -26,6 +26,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, GOOD_PASSWORD, PUBLIC_CLIENT, startTestIdentity, TEST_POOL_ID, uniqueEmail, type TestIdentity } from '../local/identity/testing.js';
+import { failure } from './support/failure.js';
 
 let t: TestIdentity;
 let cognito: CognitoIdentityProviderClient;
@@ -58,16 +59,6 @@ async function signUpConfirmed(email = uniqueEmail(), password = GOOD_PASSWORD) 
 
 const passwordAuth = (email: string, password = GOOD_PASSWORD) =>
   cognito.send(new InitiateAuthCommand({ ClientId: PUBLIC_CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }));
-
-/** Runs `fn` and returns the SDK exception's name and message (the test fails if it succeeds). */
-async function failure(fn: () => Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await fn();
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   t = await startTestIdentity();

@@ -27,6 +27,7 @@ import type { WebhookSender } from '../src/notifications/webhook.js';
 import { createWebhookFunctionHandler } from '../src/notifications/webhookFunction.js';
 import { startReceiver, verifies, type Receiver } from './support/webhooks.js';
 import { waitFor } from './support/waitFor.js';
+import { failure } from './support/failure.js';
 
 /*
  * Issue 12, item 4: the webhook signing key rotated the way AWS rotates it, end to end on one machine. RotateSecret
@@ -63,15 +64,6 @@ const stagesOf = async (id = SECRET) =>
   Object.fromEntries(((await client.send(new ListSecretVersionIdsCommand({ SecretId: id }))).Versions ?? []).map((v) => [v.VersionId!, v.VersionStages]));
 const until = (event: RotationEvent['event'], versionId: string) =>
   waitFor(`${event} for ${versionId}`, async () => events.find((e) => e.event === event && e.versionId === versionId));
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected a failure');
-}
 
 async function sendOne(send: WebhookSender) {
   const id = randomUUID();
